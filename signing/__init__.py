@@ -1,0 +1,35 @@
+"""Countersign's signing package: link tokens, seal certificates, sealing and verifying PDFs.
+
+Plain Python (no Flask, no SQLAlchemy), usable from the app, a worker or a script.
+"""
+
+from .certs import ensure_self_signed_seal
+from .seal import (
+    LoadedKeySigner,
+    Sealer,
+    SealKey,
+    SealKeyError,
+    TimestampUnavailable,
+    load_seal_key,
+    timestampers_from_urls,
+)
+from .tokens import LinkTokens, TokenError, TokenExpired, TokenInvalid, new_nonce
+from .verify import SealReport, verify_pdf
+
+__all__ = [
+    "LinkTokens",
+    "LoadedKeySigner",
+    "SealKey",
+    "SealKeyError",
+    "SealReport",
+    "Sealer",
+    "TimestampUnavailable",
+    "TokenError",
+    "TokenExpired",
+    "TokenInvalid",
+    "ensure_self_signed_seal",
+    "load_seal_key",
+    "new_nonce",
+    "timestampers_from_urls",
+    "verify_pdf",
+]
