@@ -1,0 +1,133 @@
+"""Countersign: safeguarding supervision records, agreed by personal links and sealed."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from flask import Flask, Response, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from . import config, jobs
+from . import db as database
+from .extensions import csrf, db, migrate
+
+MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
+TOKEN_PATH = re.compile(r"/(s|d)/[A-Za-z0-9_.\-]+")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application."""
+    app = Flask(__name__)
+    config.load_config(app, test_config)
+    app.config.setdefault("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault(
+        "SESSION_COOKIE_SECURE", app.config["BASE_URL"].startswith("https://")
+    )
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session bounds it; pages stay open long
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    csrf.init_app(app)
+    database.init_app(app)
+    jobs.init_app(app)
+
+    from . import conversion
+
+    conversion.init_app(app)
+    _import_models()
+
+    from .documents.views import bp as links_bp
+    from .verify import bp as verify_bp
+
+    app.register_blueprint(links_bp)
+    app.register_blueprint(verify_bp)
+
+    from .cli import init_app as init_cli
+
+    init_cli(app)
+    _security(app)
+    _errors(app)
+    _redact_tokens_in_access_log()
+
+    @app.get("/")
+    def index() -> str:
+        return render_template("index.html")
+
+    return app
+
+
+def _import_models() -> None:
+    """Register every model and task with SQLAlchemy and Celery."""
+    from . import storage as _storage  # noqa: F401
+    from . import sweep as _sweep
+    from .audit import models as _audit  # noqa: F401
+    from .documents import models as _documents  # noqa: F401
+    from .documents import tasks as _tasks
+    from .mail import models as _mail  # noqa: F401
+    from .mail import tasks as _mail_tasks
+    from .trusts import models as _trusts  # noqa: F401
+
+
+def _security(app: Flask) -> None:
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        # Token links must not leak through Referer to anything the page loads or links to.
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if TOKEN_PATH.match(request.path):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _errors(app: Flask) -> None:
+    messages = {
+        400: ("Something in that request was not right", "Go back and try again."),
+        404: ("Page not found", "Check the address, or use the link in your email."),
+        405: ("That cannot be done here", "Go back and try again."),
+        413: ("That file is too large", "Files up to 25 MB can be checked."),
+        500: ("Sorry, something went wrong", "Nothing was changed. Try again in a few minutes."),
+    }
+
+    def page(code: int) -> tuple[str, int]:
+        title, text = messages[code]
+        return render_template("error.html", title=title, text=text), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc: CSRFError) -> tuple[str, int]:
+        title, text = "This form has expired", "Reload the page and try again. Nothing was changed."
+        return render_template("error.html", title=title, text=text), 400
+
+    for code in messages:
+        app.register_error_handler(code, lambda _exc, code=code: page(code))
+
+
+class _RedactTokens(logging.Filter):
+    """Keep personal-link tokens out of the access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(
+                TOKEN_PATH.sub(r"/\1/[token]", a) if isinstance(a, str) else a for a in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = TOKEN_PATH.sub(r"/\1/[token]", record.msg)
+        return True
+
+
+def _redact_tokens_in_access_log() -> None:
+    logger = logging.getLogger("werkzeug")
+    if not any(isinstance(f, _RedactTokens) for f in logger.filters):
+        logger.addFilter(_RedactTokens())

@@ -1,0 +1,52 @@
+# Countersign: `make run` serves the app with demo data; `make test` runs the whole suite.
+# Both install what is missing first (Debian packages when run as root, the virtualenv, migrations).
+
+VENV        ?= .venv
+PYTHON      ?= python3
+BIN         := $(VENV)/bin
+APT_PACKAGES := python3-venv libreoffice-writer-nogui python3-uno fonts-liberation2 \
+                fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core poppler-utils
+export FLASK_APP := app
+
+.PHONY: install system-packages migrate run test bench gallery clean
+
+install: system-packages $(VENV)/.installed migrate
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "These Debian packages are missing:$$missing"; \
+	    echo "Install them as root:  apt-get install$$missing   (or run make as root)"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+migrate: $(VENV)/.installed
+	$(BIN)/flask db upgrade
+
+run: install
+	$(BIN)/flask trusts load
+	COUNTERSIGN_PRINT_LINKS=1 $(BIN)/flask demo
+	COUNTERSIGN_PRINT_LINKS=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/seal.py
+	$(BIN)/python bench/convert.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,48 @@
+"""Audit events: each row carries the hash of the row before it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DDL, JSON, ForeignKey, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import UTCDateTime
+from ..extensions import db
+
+GENESIS = "0" * 64
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(db.Model):  # type: ignore[name-defined]
+    """The single row that holds the chain's head; locking it serialises appends."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+# The head row exists from the start, so concurrent first appends lock it instead of racing to insert it.
+event.listen(
+    AuditHead.__table__,
+    "after_create",
+    DDL(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{GENESIS}')"),
+)

@@ -1,0 +1,102 @@
+"""Settings: defaults in code, overridden by COUNTERSIGN_* environment variables or a test mapping.
+
+Every setting here appears in the README's table.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    # Where the database, outbox, stored documents and the embedded seal key live.
+    "OUTPUT_DIR": str(PROJECT_ROOT / "output"),
+    # Folder of trust profiles (trusts/*.toml) and Word forms.
+    "TEMPLATES_DIR": str(PROJECT_ROOT / "document_templates"),
+    "BASE_URL": "http://127.0.0.1:5000",
+    # Signing key for links and sessions; generated under OUTPUT_DIR on first run if unset.
+    "SECRET_KEY": None,
+    # Earlier secret keys still accepted for links already sent (oldest first).
+    "OLD_SECRET_KEYS": [],
+    # SQLAlchemy URL; default SQLite under OUTPUT_DIR.
+    "DATABASE_URL": None,
+    # Celery broker; empty runs jobs eagerly in-process.
+    "CELERY_BROKER_URL": None,
+    # Email: "outbox" writes .eml files under OUTPUT_DIR/outbox; "smtp" sends.
+    "MAIL_BACKEND": "outbox",
+    "MAIL_FROM": "Countersign <countersign@localhost>",
+    "MAIL_MAX_ATTEMPTS": 6,
+    "MAIL_RETRY_BASE_SECONDS": 30,
+    "SMTP_HOST": "127.0.0.1",
+    "SMTP_PORT": 25,
+    # "none", "starttls" or "tls".
+    "SMTP_SECURITY": "none",
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_TIMEOUT": 20,
+    # Print each signing link on the console (development only: links are secrets).
+    "PRINT_LINKS": False,
+    # Days a personal download link to a sealed record stays usable.
+    "DOWNLOAD_LINK_DAYS": 7,
+    # Per trust seal certificate: {"slug": {"p12": "/path.p12", "passphrase": "..."}};
+    # a trust not listed gets a self-signed seal generated under OUTPUT_DIR/seal.
+    "SEAL_CERTIFICATES": {},
+    # RFC 3161 timestamp authorities tried in order; empty seals without a timestamp.
+    "TSA_URLS": [],
+    # Embed revocation information for a PAdES B-LT seal when a TSA is used.
+    "SEAL_EMBED_VALIDATION": False,
+    # LibreOffice pool: processes (0 = one per core), seconds per conversion, conversions per process.
+    "CONVERSION_POOL_SIZE": 0,
+    "CONVERSION_TIMEOUT": 60,
+    "CONVERSION_MAX_PER_PROCESS": 200,
+}
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill app.config from defaults, then the environment, then the test mapping."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("COUNTERSIGN")
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    output = Path(app.config["OUTPUT_DIR"]).resolve()
+    output.mkdir(parents=True, exist_ok=True)
+    app.config["OUTPUT_DIR"] = str(output)
+
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = stored_secret(output / "secret_key")
+    url = app.config["DATABASE_URL"] or f"sqlite:///{output / 'countersign.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
+    app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def stored_secret(path: Path) -> str:
+    """Return the secret kept at path, creating it once (first writer wins)."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    candidate = secrets.token_urlsafe(48)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(candidate)
+    tmp.chmod(0o600)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,88 @@
+"""Transactions owned by operations, work deferred until after commit, and column types."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+_AFTER_COMMIT = "countersign.after_commit"
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store naive UTC, return aware UTC, on every database (SQLite drops offsets)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def after_commit(action: Callable[[], None]) -> None:
+    """Run action once the current transaction has committed (never if it rolls back)."""
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Commit the work done inside, then run what was deferred with after_commit."""
+    session = db.session
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        session.info.pop(_AFTER_COMMIT, None)
+        raise
+    for action in session.info.pop(_AFTER_COMMIT, []):
+        action()
+
+
+def init_app(app: Flask) -> None:
+    """Make SQLite serialise writers so concurrent agreements cannot interleave."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        engine = db.engine
+    _sqlite_immediate(engine)
+
+
+def _sqlite_immediate(engine: Engine) -> None:
+    # pysqlite's own BEGIN is deferred: two transactions may read, then one fails to
+    # upgrade its lock. BEGIN IMMEDIATE takes the write lock up front and waits for it.
+    # https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

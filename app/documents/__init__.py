@@ -1,0 +1,1 @@
+"""Documents: versions, parties, personal links, agreements and the seal."""

@@ -1,0 +1,146 @@
+"""Documents, their versions and parties, personal links and each party's answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import UTCDateTime, utcnow
+from ..extensions import db
+from ..storage import StoredFile
+from ..trusts.models import Trust
+from .states import State, check_transition
+
+
+class Document(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    author_name: Mapped[str] = mapped_column(String(200))
+    author_email: Mapped[str] = mapped_column(String(320))
+    current_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    trust: Mapped[Trust] = relationship()
+    parties: Mapped[list[Party]] = relationship(
+        back_populates="document", order_by="Party.position", cascade="all, delete-orphan"
+    )
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", order_by="DocumentVersion.number", cascade="all, delete-orphan"
+    )
+
+    @property
+    def reference(self) -> str:
+        return f"CS-{self.id:06d}"
+
+    @property
+    def status(self) -> State:
+        return State(self.state)
+
+    @property
+    def version(self) -> DocumentVersion:
+        """Return the current version."""
+        return next(v for v in self.versions if v.number == self.current_version)
+
+    def move_to(self, target: State) -> None:
+        """Change state along an allowed transition."""
+        check_transition(self.status, target)
+        self.state = target.value
+
+
+class Party(db.Model):  # type: ignore[name-defined]
+    """Someone who must agree the document (supervisor, supervisee)."""
+
+    __tablename__ = "party"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    position: Mapped[int]
+
+    document: Mapped[Document] = relationship(back_populates="parties")
+
+    @property
+    def role_label(self) -> str:
+        return self.role.replace("_", " ").capitalize()
+
+
+class DocumentVersion(db.Model):  # type: ignore[name-defined]
+    """One version of a document's content; agreements are to a version."""
+
+    __tablename__ = "document_version"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    number: Mapped[int]
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)  # why this version was made
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    docx_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    pdf_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seal_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    final_docx_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    sealed_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+    docx_file: Mapped[StoredFile | None] = relationship(foreign_keys=[docx_file_id])
+    pdf_file: Mapped[StoredFile | None] = relationship(foreign_keys=[pdf_file_id])
+    final_docx_file: Mapped[StoredFile | None] = relationship(foreign_keys=[final_docx_file_id])
+    sealed_file: Mapped[StoredFile | None] = relationship(foreign_keys=[sealed_file_id])
+
+
+class Link(db.Model):  # type: ignore[name-defined]
+    """A personal link sent to one party for one version; its nonce makes it single-use."""
+
+    __tablename__ = "link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # "agree" or "download"
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_version.id"), index=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    party: Mapped[Party] = relationship()
+    version: Mapped[DocumentVersion] = relationship()
+
+
+class Answer(db.Model):  # type: ignore[name-defined]
+    """A party's answer to a version: agreed, or asked for changes (with a reason)."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("party_id", "version_id"),)
+
+    AGREED = "agreed"
+    CHANGES_REQUESTED = "changes_requested"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_version.id"), index=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("link.id"))
+    decision: Mapped[str] = mapped_column(String(30))
+    typed_name: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+
+    party: Mapped[Party] = relationship()

@@ -1,0 +1,60 @@
+"""Page images of a stored PDF, rendered once with pdfium and kept under OUTPUT_DIR/cache."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from flask import current_app
+
+from ..storage import StoredFile
+
+SCALE = 1.5  # 108 dpi: legible on a phone, light enough for a slow school network
+_lock = threading.Lock()  # pdfium is not thread-safe
+
+
+def _folder(pdf: StoredFile) -> Path:
+    return Path(current_app.config["OUTPUT_DIR"]) / "cache" / "pages" / pdf.sha256
+
+
+def page_count(pdf: StoredFile) -> int:
+    """Return how many pages the PDF has."""
+    marker = _folder(pdf) / "count"
+    if marker.exists():
+        return int(marker.read_text())
+    with _lock:
+        document = pdfium.PdfDocument(pdf.read())
+        try:
+            count = len(document)
+        finally:
+            document.close()
+    _write(marker, str(count).encode())
+    return count
+
+
+def page_png(pdf: StoredFile, number: int) -> Path:
+    """Return the path of page number (1-based) as a PNG, rendering it on first use."""
+    target = _folder(pdf) / f"{number}.png"
+    if target.exists():
+        return target
+    with _lock:
+        document = pdfium.PdfDocument(pdf.read())
+        try:
+            image = document[number - 1].render(scale=SCALE).to_pil()
+        finally:
+            document.close()
+    from io import BytesIO
+
+    buffer = BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    _write(target, buffer.getvalue())
+    return target
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

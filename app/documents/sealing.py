@@ -1,0 +1,152 @@
+"""Seal a fully agreed version exactly once: final render, evidence page, PDF, trust seal."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, update
+
+from .. import audit
+from ..db import transaction, utcnow
+from ..extensions import db
+from ..mail.operations import queue_email
+from ..storage import DOCX, PDF, store
+from .models import DocumentVersion, Link
+from .states import State
+
+log = logging.getLogger(__name__)
+CLAIM = timedelta(minutes=10)
+
+
+def seal(version_id: int) -> bool:
+    """Seal the version if it is agreed and not sealed yet; return whether this call sealed it."""
+    if not _claim(version_id):
+        return False
+    try:
+        return _seal_claimed(version_id)
+    except BaseException:
+        with transaction():
+            db.session.execute(
+                update(DocumentVersion)
+                .where(DocumentVersion.id == version_id, DocumentVersion.sealed_file_id.is_(None))
+                .values(seal_claimed_until=None)
+            )
+        raise
+
+
+def _claim(version_id: int) -> bool:
+    """Take the seal job for a version, unless it is sealed or another worker holds it."""
+    now = utcnow()
+    with transaction():
+        return bool(
+            db.session.execute(
+                update(DocumentVersion)
+                .where(
+                    DocumentVersion.id == version_id,
+                    DocumentVersion.sealed_file_id.is_(None),
+                    or_(
+                        DocumentVersion.seal_claimed_until.is_(None),
+                        DocumentVersion.seal_claimed_until < now,
+                    ),
+                )
+                .values(seal_claimed_until=now + CLAIM)
+            ).rowcount
+        )
+
+
+def _seal_claimed(version_id: int) -> bool:
+    from ..audit.log import head_hash
+    from ..conversion import get_converter
+    from ..rendering import append_evidence_page, render_docx
+    from ..sealing import sealer_for
+    from .context import evidence, form_context
+    from .operations import _locked_document, _template_path
+
+    version = db.session.get(DocumentVersion, version_id, populate_existing=True)
+    assert version is not None
+    document = version.document
+    if document.status is not State.AGREED or document.current_version != version.number:
+        return False
+    sealed_at = utcnow()
+    docx = render_docx(_template_path(document), form_context(document, version, final=True))
+    docx = append_evidence_page(
+        docx,
+        evidence(
+            document,
+            version,
+            audit_head=head_hash(),
+            verify_url=f"{current_app.config['BASE_URL']}/verify",
+            sealed_at=sealed_at,
+        ),
+    )
+    sealer = sealer_for(document.trust)
+    reason = f"{document.title} ({document.reference} v{version.number}) agreed by every party"
+    trust_name = document.trust.name
+    db.session.commit()  # hold no lock while LibreOffice and the seal work
+    pdf = get_converter(current_app).convert_docx_to_pdf(docx)
+    sealed = sealer.seal(pdf, reason=reason, location=trust_name)
+
+    with transaction():
+        document = _locked_document(document.id)
+        final_docx, sealed_file = store(docx, DOCX), store(sealed, PDF)
+        won = db.session.execute(
+            update(DocumentVersion)
+            .where(DocumentVersion.id == version_id, DocumentVersion.sealed_file_id.is_(None))
+            .values(
+                sealed_file_id=sealed_file.id,
+                final_docx_file_id=final_docx.id,
+                sealed_at=sealed_at,
+                seal_claimed_until=None,
+            )
+        ).rowcount
+        if not won:
+            return False
+        version = db.session.get(DocumentVersion, version_id, populate_existing=True)
+        assert version is not None
+        document.move_to(State.SEALED)
+        audit.record(
+            "sealed",
+            document_id=document.id,
+            details={
+                "version": version.number,
+                "sealed_sha256": sealed_file.sha256,
+                "agreed_sha256": version.pdf_file.sha256 if version.pdf_file else None,
+                "final_docx_sha256": final_docx.sha256,
+            },
+        )
+        for party in document.parties:
+            send_download_link(document.id, party.id, version)
+    return True
+
+
+def send_download_link(document_id: int, party_id: int, version: DocumentVersion) -> Link:
+    """Email a party a personal link to download the sealed record (reusable until it expires)."""
+    from signing.tokens import new_nonce
+
+    from .models import Party
+    from .operations import _email_context
+
+    party = db.session.get(Party, party_id)
+    assert party is not None
+    now = utcnow()
+    link = Link(
+        purpose="download",
+        party=party,
+        version=version,
+        nonce=new_nonce(),
+        created_at=now,
+        expires_at=now + timedelta(days=int(current_app.config["DOWNLOAD_LINK_DAYS"])),
+    )
+    db.session.add(link)
+    db.session.flush()
+    queue_email(
+        "sealed",
+        to_name=party.name,
+        to_email=party.email,
+        document_id=document_id,
+        link=link,
+        context=_email_context(party.document, version, party, expires=link.expires_at),
+    )
+    return link

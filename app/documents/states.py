@@ -1,0 +1,41 @@
+"""The document lifecycle as an explicit state machine."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    PREPARING = "preparing"  # a version is being rendered and converted
+    AWAITING_AGREEMENT = "awaiting_agreement"  # links sent, not every party has agreed
+    CHANGES_REQUESTED = "changes_requested"  # a party asked for changes; the author revises
+    AGREED = "agreed"  # every party agreed; the seal job is running
+    SEALED = "sealed"
+    CANCELLED = "cancelled"
+
+
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.PREPARING: frozenset({State.AWAITING_AGREEMENT, State.CANCELLED}),
+    State.AWAITING_AGREEMENT: frozenset(
+        {State.AGREED, State.CHANGES_REQUESTED, State.PREPARING, State.CANCELLED}
+    ),
+    State.CHANGES_REQUESTED: frozenset({State.PREPARING, State.CANCELLED}),
+    State.AGREED: frozenset({State.SEALED}),
+    State.SEALED: frozenset(),
+    State.CANCELLED: frozenset(),
+}
+
+
+class InvalidTransition(Exception):
+    """A document cannot move from its state to the one asked for."""
+
+    def __init__(self, current: State, target: State):
+        super().__init__(f"a document that is {current.value} cannot become {target.value}")
+        self.current = current
+        self.target = target
+
+
+def check_transition(current: State, target: State) -> None:
+    """Raise InvalidTransition unless current may move to target."""
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransition(current, target)

@@ -1,0 +1,242 @@
+"""Pages reached by a personal link: read and agree, ask for changes, download the sealed record.
+
+Opening a link (GET) never changes anything: mail filters open links on their own.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+
+from .. import audit
+from ..db import transaction
+from ..storage import StoredFile
+from . import operations as ops
+from .models import Answer, Link
+from .pages import page_count, page_png
+
+bp = Blueprint("links", __name__)
+
+REJECTIONS = {
+    "invalid": ("This link is not valid", "The link may have been copied incompletely or changed."),
+    "unknown": ("This link is not recognised", "It may have been copied incompletely."),
+    "expired": ("This link has expired", "Links stop working after a set number of days."),
+    "used": ("This link has already been used", "Each link can be used to answer only once."),
+    "superseded": (
+        "This document has been revised",
+        "A newer version has been sent to you with a new link; this one no longer works.",
+    ),
+    "replaced": ("A newer link has been sent", "Use the most recent email you received."),
+    "changes_requested": (
+        "Changes have been requested",
+        "Someone has asked for changes. A revised version will be sent to you.",
+    ),
+    "closed": ("This document is no longer open", "It is not waiting for your answer."),
+    "cancelled": ("This document has been cancelled", "It no longer needs your answer."),
+}
+
+
+def _request() -> ops.Request:
+    return ops.Request(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+
+
+def _rejected(exc: ops.LinkRejected) -> tuple[str, int]:
+    ops.record_rejection(exc, _request())
+    title, explanation = REJECTIONS[exc.reason]
+    answer = None
+    if exc.reason == "used" and exc.link is not None:
+        answer = audit_answer(exc.link)
+    status = 410 if exc.reason in {"expired", "superseded", "replaced", "cancelled"} else 404
+    if exc.reason in {"used", "changes_requested", "closed"}:
+        status = 409
+    return (
+        render_template(
+            "links/rejected.html",
+            reason=exc.reason,
+            title=title,
+            explanation=explanation,
+            document=exc.document,
+            answer=answer,
+        ),
+        status,
+    )
+
+
+def audit_answer(link: Link) -> Answer | None:
+    from sqlalchemy import select
+
+    from ..extensions import db
+
+    return db.session.scalar(select(Answer).where(Answer.link_id == link.id))
+
+
+@bp.get("/s/<token>")
+def sign(token: str) -> Response | tuple[str, int] | str:
+    """Show the document as page images with the agree and request-changes forms."""
+    try:
+        link = ops.resolve_link(token, "agree")
+    except ops.LinkRejected as exc:
+        return _rejected(exc)
+    version = link.version
+    assert version.pdf_file is not None
+    return render_template(
+        "links/sign.html",
+        token=token,
+        link=link,
+        party=link.party,
+        document=version.document,
+        version=version,
+        pages=page_count(version.pdf_file),
+        problems={},
+        form={},
+    )
+
+
+@bp.get("/s/<token>/pages/<int:number>.png")
+def page(token: str, number: int) -> Response | tuple[str, int]:
+    """Return one page of the version as a PNG."""
+    try:
+        link = ops.resolve_link(token, "agree")
+    except ops.LinkRejected:
+        abort(404)
+    pdf = link.version.pdf_file
+    assert pdf is not None
+    if not 1 <= number <= page_count(pdf):
+        abort(404)
+    return send_file(BytesIO(page_png(pdf, number).read_bytes()), mimetype="image/png", max_age=0)
+
+
+@bp.get("/s/<token>/document.pdf")
+def draft_pdf(token: str) -> Response | tuple[str, int]:
+    """Return the PDF of the version the party is asked to agree."""
+    try:
+        link = ops.resolve_link(token, "agree")
+    except ops.LinkRejected as exc:
+        return _rejected(exc)
+    return _pdf(link.version.pdf_file, f"{link.version.document.reference}-v{link.version.number}.pdf")
+
+
+@bp.post("/s/<token>/viewed")
+def viewed(token: str) -> Response:
+    """Record that the page was displayed (called by the page's script, never by the GET)."""
+    try:
+        ops.mark_viewed(token, _request())
+    except ops.LinkRejected:
+        return Response(status=410)
+    return Response(status=204)
+
+
+@bp.post("/s/<token>/agree")
+def agree(token: str) -> Response | tuple[str, int] | str:
+    """Record the party's agreement."""
+    form = request.form
+    try:
+        ops.agree(
+            token,
+            confirmed=form.get("confirm") == "yes",
+            typed_name=form.get("full_name", ""),
+            request=_request(),
+        )
+    except ops.LinkRejected as exc:
+        return _rejected(exc)
+    except ops.AnswerInvalid as exc:
+        return _sign_with_errors(token, exc.problems, "agree")
+    return redirect(url_for("links.done", token=token, answer="agreed"), code=303)
+
+
+@bp.post("/s/<token>/changes")
+def changes(token: str) -> Response | tuple[str, int] | str:
+    """Record the party's request for changes."""
+    try:
+        ops.request_changes(token, reason=request.form.get("reason", ""), request=_request())
+    except ops.LinkRejected as exc:
+        return _rejected(exc)
+    except ops.AnswerInvalid as exc:
+        return _sign_with_errors(token, exc.problems, "changes")
+    return redirect(url_for("links.done", token=token, answer="changes"), code=303)
+
+
+@bp.get("/s/<token>/done")
+def done(token: str) -> Response | tuple[str, int] | str:
+    """Confirm the answer just given (the link is used now, so it is looked up as such)."""
+    try:
+        ops.resolve_link(token, "agree")
+    except ops.LinkRejected as exc:
+        if exc.reason in {"used", "closed", "changes_requested"} and exc.link is not None:
+            answer = audit_answer(exc.link)
+            if answer is not None:
+                return render_template("links/done.html", answer=answer, document=exc.document)
+        return _rejected(exc)
+    return redirect(url_for("links.sign", token=token), code=303)
+
+
+def _sign_with_errors(token: str, problems: dict[str, str], which: str) -> tuple[str, int] | str:
+    try:
+        link = ops.resolve_link(token, "agree")
+    except ops.LinkRejected as exc:
+        return _rejected(exc)
+    version = link.version
+    assert version.pdf_file is not None
+    return (
+        render_template(
+            "links/sign.html",
+            token=token,
+            link=link,
+            party=link.party,
+            document=version.document,
+            version=version,
+            pages=page_count(version.pdf_file),
+            problems=problems,
+            which=which,
+            form=request.form,
+        ),
+        400,
+    )
+
+
+@bp.get("/d/<token>")
+def download_page(token: str) -> Response | tuple[str, int] | str:
+    """Show the sealed record's download page (the download itself is a POST, and logged)."""
+    try:
+        link = ops.resolve_link(token, "download")
+    except ops.LinkRejected as exc:
+        return _rejected(exc)
+    return render_template(
+        "links/download.html", token=token, link=link, document=link.version.document, version=link.version
+    )
+
+
+@bp.post("/d/<token>")
+def download(token: str) -> Response | tuple[str, int]:
+    """Send the sealed PDF and log the download."""
+    try:
+        link = ops.resolve_link(token, "download")
+    except ops.LinkRejected as exc:
+        return _rejected(exc)
+    version = link.version
+    req = _request()
+    with transaction():
+        audit.record(
+            "downloaded",
+            document_id=version.document_id,
+            actor=f"{link.party.name} <{link.party.email}>",
+            ip=req.ip,
+            user_agent=req.user_agent,
+            details={"version": version.number, "link": link.id},
+        )
+    return _pdf(version.sealed_file, f"{version.document.reference}-v{version.number}-sealed.pdf")
+
+
+def _pdf(stored: StoredFile | None, name: str) -> Response:
+    assert stored is not None
+    return send_file(BytesIO(stored.read()), mimetype="application/pdf", as_attachment=True, download_name=name)

@@ -1,0 +1,63 @@
+"""Background jobs on Celery: eager in-process by default, a worker on a broker when configured."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask, current_app
+
+from .db import after_commit
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> Celery:
+    """Create the Celery app whose tasks run inside this Flask app's context."""
+
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    broker = app.config["CELERY_BROKER_URL"]
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(
+        {
+            "broker_url": broker or "memory://",
+            "task_always_eager": not broker,
+            "task_eager_propagates": True,
+            "task_ignore_result": True,
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "worker_hijack_root_logger": False,
+            "broker_connection_retry_on_startup": True,
+            "beat_schedule": {
+                "sweep": {"task": "countersign.sweep", "schedule": 60.0},
+            },
+        }
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+def is_eager() -> bool:
+    """Return whether jobs run in-process (no broker configured)."""
+    return not current_app.config["CELERY_BROKER_URL"]
+
+
+def dispatch(task: Task, *args: Any) -> None:
+    """Queue task with args once the current transaction commits."""
+    after_commit(lambda: run_or_queue(task, *args))
+
+
+def run_or_queue(task: Task, *args: Any) -> None:
+    """Hand a task over now; a failure is logged and left for the sweeper to retry."""
+    try:
+        task.delay(*args)
+    except Exception:
+        # The job records its own failure; the sweep job picks the work up again later.
+        log.exception("job %s%r did not complete; it will be retried", task.name, args)

@@ -1,0 +1,156 @@
+"""Queue emails inside a transaction; build and deliver them in a job after commit."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, update
+
+from .. import audit
+from ..db import transaction, utcnow
+from ..documents.models import Link
+from ..extensions import db
+from ..jobs import dispatch
+from ..text import render_email
+from .backends import backend_from_config
+from .models import OutboundEmail
+
+log = logging.getLogger(__name__)
+CLAIM = timedelta(minutes=5)
+
+
+def queue_email(
+    template: str,
+    *,
+    to_name: str,
+    to_email: str,
+    context: dict[str, Any],
+    document_id: int | None = None,
+    link: Link | None = None,
+) -> OutboundEmail:
+    """Add an email to the outbox in the caller's transaction; it is sent after commit."""
+    email = OutboundEmail(
+        template=template,
+        to_name=to_name,
+        to_email=to_email,
+        context=context,
+        document_id=document_id,
+        link_id=link.id if link else None,
+    )
+    db.session.add(email)
+    db.session.flush()
+    from .tasks import deliver_email
+
+    dispatch(deliver_email, email.id)
+    return email
+
+
+def _claim(email_id: int) -> OutboundEmail | None:
+    """Take the email for sending unless it is sent, given up, or another worker holds it."""
+    now = utcnow()
+    with transaction():
+        claimed = db.session.execute(
+            update(OutboundEmail)
+            .where(
+                OutboundEmail.id == email_id,
+                or_(
+                    OutboundEmail.status == OutboundEmail.QUEUED,
+                    (OutboundEmail.status == OutboundEmail.SENDING)
+                    & (OutboundEmail.claimed_until < now),
+                ),
+            )
+            .values(
+                status=OutboundEmail.SENDING,
+                claimed_until=now + CLAIM,
+                attempts=OutboundEmail.attempts + 1,
+            )
+        ).rowcount
+    if not claimed:
+        return None
+    return db.session.get(OutboundEmail, email_id, populate_existing=True)
+
+
+def build_message(email: OutboundEmail) -> EmailMessage:
+    """Build the message, signing a fresh token into its link if it carries one."""
+    from ..links import link_url
+
+    context = dict(email.context)
+    if email.link_id is not None:
+        link = db.session.get(Link, email.link_id)
+        assert link is not None
+        context["url"] = link_url(link)
+    subject, body = render_email(email.template, context)
+    config = current_app.config
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = Address(display_name=email.to_name, addr_spec=email.to_email)
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = email.message_id or make_msgid(f"countersign.{email.id}")
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body)
+    if config["PRINT_LINKS"] and "url" in context:
+        print(f"[countersign] link for {email.to_name} <{email.to_email}>: {context['url']}")
+    return message
+
+
+def deliver(email_id: int) -> float | None:
+    """Send one queued email; return seconds until the next try when it failed and may retry."""
+    email = _claim(email_id)
+    if email is None:
+        return None
+    message: EmailMessage | None = None
+    try:
+        message = build_message(email)
+        backend_from_config(current_app.config).send(message)
+    except Exception as exc:  # any failure: record it, keep the email, retry later
+        return _failed(email, message, exc)
+    with transaction():
+        email.status = OutboundEmail.SENT
+        email.sent_at = utcnow()
+        email.message_id = str(message["Message-ID"])
+        email.last_error = None
+        audit.record(
+            "email_delivered",
+            document_id=email.document_id,
+            details={"to": email.to_email, "template": email.template, "attempt": email.attempts},
+        )
+    return None
+
+
+def _failed(email: OutboundEmail, message: EmailMessage | None, exc: Exception) -> float | None:
+    config = current_app.config
+    error = f"{type(exc).__name__}: {exc}"[:1000]
+    final = email.attempts >= int(config["MAIL_MAX_ATTEMPTS"])
+    delay = float(config["MAIL_RETRY_BASE_SECONDS"]) * 2 ** (email.attempts - 1)
+    with transaction():
+        email.last_error = error
+        email.claimed_until = None
+        if final:
+            email.status = OutboundEmail.FAILED
+            if message is not None:
+                _keep_undelivered(message, email.id)
+            audit.record(
+                "email_failed",
+                document_id=email.document_id,
+                details={"to": email.to_email, "template": email.template, "error": error},
+            )
+        else:
+            email.status = OutboundEmail.QUEUED
+            email.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    log.warning("email %s attempt %s failed: %s", email.id, email.attempts, type(exc).__name__)
+    return None if final else delay
+
+
+def _keep_undelivered(message: EmailMessage, email_id: int) -> None:
+    """Write a message that could not be sent to disk, so nothing is lost."""
+    folder = Path(current_app.config["OUTPUT_DIR"]) / "undelivered"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"email-{email_id}.eml").write_bytes(bytes(message))

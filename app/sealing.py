@@ -1,0 +1,49 @@
+"""Each trust's seal: its configured PKCS#12, or a self-signed one made on first use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from signing.certs import ensure_self_signed_seal
+from signing.seal import Sealer, SealKey, load_seal_key, timestampers_from_urls
+
+from .config import stored_secret
+from .extensions import db
+from .trusts.models import Trust
+
+
+def seal_key_for(trust: Trust) -> SealKey:
+    """Return the trust's loaded seal key (parsed once per process)."""
+    configured = current_app.config["SEAL_CERTIFICATES"].get(trust.slug)
+    if configured:
+        passphrase = configured.get("passphrase")
+        return load_seal_key(Path(configured["p12"]), passphrase.encode() if passphrase else None)
+    folder = Path(current_app.config["OUTPUT_DIR"]) / "seal"
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    passphrase = stored_secret(folder / f"{trust.slug}.passphrase").encode()
+    path = ensure_self_signed_seal(
+        folder / f"{trust.slug}.p12",
+        passphrase,
+        common_name=f"{trust.name} document seal",
+        organisation=trust.name,
+    )
+    return load_seal_key(path, passphrase)
+
+
+def sealer_for(trust: Trust) -> Sealer:
+    """Return a sealer with the trust's key and the configured timestamp authorities."""
+    config = current_app.config
+    return Sealer(
+        seal_key_for(trust),
+        timestampers=timestampers_from_urls(config["TSA_URLS"]),
+        embed_validation_info=bool(config["SEAL_EMBED_VALIDATION"]),
+    )
+
+
+def trusted_fingerprints() -> dict[str, Trust]:
+    """Return every trust's seal certificate fingerprint, mapped to the trust."""
+    return {seal_key_for(t).fingerprint_sha256: t for t in db.session.scalars(select(Trust))}

@@ -1,0 +1,30 @@
+"""A trust, with the profile it was installed from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class Trust(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "trust"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return dict(self.profile["defaults"])
+
+    def template_for(self, kind: str) -> str:
+        """Return the path, relative to the templates folder, of the form for a kind."""
+        return str(self.profile["templates"][kind])

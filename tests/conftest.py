@@ -1,0 +1,272 @@
+"""Fixtures: a fresh database per test, a real SMTP server, a real timestamp authority, and —
+when COUNTERSIGN_CELERY_BROKER_URL is set — a real Celery worker on that broker."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from asn1crypto import keys as asn1_keys
+from asn1crypto import tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.sign.timestamps import DummyTimeStamper
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKER = os.environ.get("COUNTERSIGN_CELERY_BROKER_URL")
+DATABASE = os.environ.get("COUNTERSIGN_DATABASE_URL")
+
+
+# --- SMTP ----------------------------------------------------------------------------------------
+
+
+class Mailbox:
+    """Messages received by the test SMTP server."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._cond = threading.Condition()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._cond:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self._cond.notify_all()
+        return "250 OK"
+
+    def clear(self) -> None:
+        with self._cond:
+            self.messages.clear()
+
+    def wait_for(self, predicate: Callable[[list[EmailMessage]], bool], timeout: float = 90) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate(self.messages):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    subjects = [(m["To"], m["Subject"]) for m in self.messages]
+                    raise AssertionError(f"expected mail did not arrive; got {subjects}")
+                self._cond.wait(left)
+            return list(self.messages)
+
+    def to(self, address: str, subject_contains: str = "", count: int = 1, timeout: float = 90) -> list[EmailMessage]:
+        """Wait until count messages to address (with subject text) have arrived; return them."""
+
+        def matching(messages: list[EmailMessage]) -> list[EmailMessage]:
+            return [m for m in messages if address in str(m["To"]) and subject_contains in str(m["Subject"])]
+
+        self.wait_for(lambda ms: len(matching(ms)) >= count, timeout)
+        return matching(self.messages)
+
+    @staticmethod
+    def link(message: EmailMessage) -> str:
+        body = message.get_body(preferencelist=("plain",))
+        assert body is not None
+        match = re.search(r"https?://\S+/(?:s|d)/\S+", body.get_content())
+        assert match, "no personal link in the message"
+        return match.group(0)
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
+    mailbox = Mailbox()
+    with socket.socket() as probe:  # aiosmtpd needs a concrete port to check it is up
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield controller, mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
+    smtp_server[1].clear()
+    return smtp_server[1]
+
+
+# --- timestamp authority ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tsa_credentials() -> tuple[asn1_x509.Certificate, asn1_keys.PrivateKeyInfo]:
+    """A throwaway timestamp authority certificate (extendedKeyUsage timeStamping, critical).
+
+    RSA, because pyHanko's DummyTimeStamper signs with RSA only.
+    """
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Timestamp Authority")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    der_key = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return (
+        asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        asn1_keys.PrivateKeyInfo.load(der_key),
+    )
+
+
+@pytest.fixture
+def timestamper(tsa_credentials: tuple[asn1_x509.Certificate, asn1_keys.PrivateKeyInfo]) -> DummyTimeStamper:
+    """An RFC 3161 timestamp authority running in-process."""
+    cert, key = tsa_credentials
+    return DummyTimeStamper(tsa_cert=cert, tsa_key=key)
+
+
+@pytest.fixture(scope="session")
+def http_tsa_url(tsa_credentials: tuple[asn1_x509.Certificate, asn1_keys.PrivateKeyInfo]) -> Iterator[str]:
+    """Serve RFC 3161 over HTTP with pyHanko's DummyTimeStamper, as a real authority would."""
+    stamper = DummyTimeStamper(tsa_cert=tsa_credentials[0], tsa_key=tsa_credentials[1])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            body = asyncio.run(stamper.async_request_tsa_response(request)).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+
+# --- application ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Controller, Mailbox], http_tsa_url: str) -> dict[str, Any]:
+    """Settings shared by the test app and, when distributed, the worker process."""
+    return {
+        "OUTPUT_DIR": str(tmp_path_factory.mktemp("output")),
+        "SECRET_KEY": "test-secret-key-0123456789",
+        "BASE_URL": "http://countersign.test",
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": smtp_server[0].port,
+        "MAIL_RETRY_BASE_SECONDS": 1,
+        "TSA_URLS": [http_tsa_url],
+        "CONVERSION_POOL_SIZE": 1,
+    }
+
+
+@pytest.fixture(scope="session")
+def worker(settings: dict[str, Any]) -> Iterator[subprocess.Popen[bytes] | None]:
+    """Start a real Celery worker on the configured broker (distributed mode only)."""
+    if not BROKER:
+        yield None
+        return
+    import redis
+
+    redis.Redis.from_url(BROKER).flushdb()
+    env = dict(os.environ)
+    env.update({f"COUNTERSIGN_{k}": v if isinstance(v, str) else json.dumps(v) for k, v in settings.items()})
+    log = open(Path(settings["OUTPUT_DIR"]) / "worker.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "app.worker", "worker", "--loglevel=INFO", "--concurrency=2"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while b"ready" not in (Path(settings["OUTPUT_DIR"]) / "worker.log").read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the Celery worker did not start:\n" + (Path(settings["OUTPUT_DIR"]) / "worker.log").read_text())
+        time.sleep(0.2)
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture
+def app(settings: dict[str, Any], worker: Any, tmp_path: Path) -> Iterator[Any]:
+    from app import create_app
+    from app.extensions import db
+
+    config = dict(settings)
+    config["TESTING"] = True
+    if not DATABASE:
+        config["DATABASE_URL"] = f"sqlite:///{tmp_path / 'countersign.sqlite3'}"
+    application = create_app(config)
+    with application.app_context():
+        if DATABASE:
+            db.drop_all()
+        db.create_all()
+        db.session.commit()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Any) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def trusts(runner: Any) -> None:
+    """Install the bundled trust profiles."""
+    result = runner.invoke(args=["trusts", "load"])
+    assert result.exit_code == 0, result.output
+
+
+def eventually(check: Callable[[], Any], timeout: float = 120, interval: float = 0.25) -> Any:
+    """Return check()'s first truthy value, waiting for a worker when jobs are distributed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+@pytest.fixture
+def wait() -> Callable[..., Any]:
+    return eventually

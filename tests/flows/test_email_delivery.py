@@ -1,0 +1,71 @@
+"""Email is sent after commit, retried with back-off when the server is down, and never lost."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.mail.models import OutboundEmail
+
+from .conftest_helpers import BROKER
+from .test_contract_spine import create
+
+pytestmark = pytest.mark.skipif(bool(BROKER), reason="changes the app's SMTP settings in-process")
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def emails(app):
+    with app.app_context():
+        return list(db.session.scalars(select(OutboundEmail).order_by(OutboundEmail.id)))
+
+
+def test_a_failed_send_is_kept_and_retried_later(app, runner, mailbox, trusts):
+    working = app.config["SMTP_PORT"]
+    app.config["SMTP_PORT"] = closed_port()
+    create(runner)
+    queued = emails(app)
+    assert len(queued) == 2
+    assert all(e.status == "queued" and e.attempts == 1 and "ConnectionRefused" in e.last_error for e in queued)
+    assert mailbox.messages == []
+
+    app.config["SMTP_PORT"] = working
+    time.sleep(1.1)  # MAIL_RETRY_BASE_SECONDS=1 in tests: the first retry is due after a second
+    result = runner.invoke(args=["jobs", "sweep"])
+    assert result.exit_code == 0 and "2 emails" in result.output
+    mailbox.to("sam@example.org", "Please read")
+    assert [e.status for e in emails(app)] == ["sent", "sent"]
+    # Sweeping again sends nothing twice.
+    runner.invoke(args=["jobs", "sweep"])
+    assert len(mailbox.messages) == 2
+
+
+def test_an_email_that_cannot_be_sent_is_recorded_and_written_to_disk(app, runner, mailbox, trusts):
+    app.config["SMTP_PORT"] = closed_port()
+    app.config["MAIL_MAX_ATTEMPTS"] = 1
+    document_id = create(runner)
+    assert [e.status for e in emails(app)] == ["failed", "failed"]
+    with app.app_context():
+        failures = list(db.session.scalars(select(AuditEvent).where(AuditEvent.type == "email_failed")))
+    assert len(failures) == 2 and all(f.document_id == document_id for f in failures)
+    undelivered = Path(app.config["OUTPUT_DIR"]) / "undelivered"
+    assert len([p for p in undelivered.glob("email-*.eml")]) >= 2
+
+
+def test_outbox_backend_writes_eml_files(app, runner, trusts, tmp_path):
+    app.config["MAIL_BACKEND"] = "outbox"
+    app.config["OUTPUT_DIR"] = str(tmp_path)
+    create(runner)
+    files = list((tmp_path / "outbox").glob("*.eml"))
+    assert len(files) == 2
+    assert any(b"sam@example.org" in f.read_bytes() for f in files)
