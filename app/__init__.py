@@ -21,13 +21,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application."""
     app = Flask(__name__)
     config.load_config(app, test_config)
-    app.config.setdefault("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault(
-        "SESSION_COOKIE_SECURE", app.config["BASE_URL"].startswith("https://")
+    app.config.update(
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Secure cookies wherever the app is served over HTTPS (everywhere but local development).
+        SESSION_COOKIE_SECURE=app.config["BASE_URL"].startswith("https://"),
+        WTF_CSRF_TIME_LIMIT=None,  # the session bounds it; a signing page may stay open long
     )
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session bounds it; pages stay open long
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
@@ -62,14 +63,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _import_models() -> None:
     """Register every model and task with SQLAlchemy and Celery."""
-    from . import storage as _storage  # noqa: F401
-    from . import sweep as _sweep
-    from .audit import models as _audit  # noqa: F401
-    from .documents import models as _documents  # noqa: F401
-    from .documents import tasks as _tasks
-    from .mail import models as _mail  # noqa: F401
-    from .mail import tasks as _mail_tasks
-    from .trusts import models as _trusts  # noqa: F401
+    import importlib
+
+    for module in (
+        "storage",
+        "sweep",
+        "audit.models",
+        "documents.models",
+        "documents.tasks",
+        "mail.models",
+        "mail.tasks",
+        "trusts.models",
+    ):
+        importlib.import_module(f"{__name__}.{module}")
 
 
 def _security(app: Flask) -> None:

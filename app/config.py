@@ -49,8 +49,10 @@ DEFAULTS: dict[str, Any] = {
     "SEAL_CERTIFICATES": {},
     # RFC 3161 timestamp authorities tried in order; empty seals without a timestamp.
     "TSA_URLS": [],
-    # Embed revocation information for a PAdES B-LT seal when a TSA is used.
+    # Embed validation information for a PAdES B-LT seal when a TSA is used; needs the TSA's root.
     "SEAL_EMBED_VALIDATION": False,
+    # Root certificates (PEM or DER files) of the timestamp authorities, for B-LT.
+    "TSA_TRUST_ROOTS": [],
     # LibreOffice pool: processes (0 = one per core), seconds per conversion, conversions per process.
     "CONVERSION_POOL_SIZE": 0,
     "CONVERSION_TIMEOUT": 60,

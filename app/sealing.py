@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
 from flask import current_app
 from sqlalchemy import select
 
@@ -41,7 +44,21 @@ def sealer_for(trust: Trust) -> Sealer:
         seal_key_for(trust),
         timestampers=timestampers_from_urls(config["TSA_URLS"]),
         embed_validation_info=bool(config["SEAL_EMBED_VALIDATION"]),
+        tsa_trust_roots=_tsa_roots(tuple(config["TSA_TRUST_ROOTS"])),
     )
+
+
+@lru_cache(maxsize=8)
+def _tsa_roots(paths: tuple[str, ...]) -> list[asn1_x509.Certificate]:
+    """Load the root certificates (PEM or DER) that timestamp authorities chain to."""
+    roots = []
+    for path in paths:
+        data = Path(path).read_bytes()
+        if pem.detect(data):
+            roots.extend(asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True))
+        else:
+            roots.append(asn1_x509.Certificate.load(data))
+    return roots
 
 
 def trusted_fingerprints() -> dict[str, Trust]:

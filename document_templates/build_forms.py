@@ -1,310 +1,51 @@
-"""Build the Word forms under document_templates/forms from the definitions in this file.
+"""Build the Word forms under document_templates/forms from the definitions in build/.
 
-Run once after changing a form, then commit the .docx beside this script:
+Run once after changing a form, then commit the .docx files:
 
-    .venv/bin/python document_templates/build_forms.py            # every form
+    .venv/bin/python document_templates/build_forms.py            # every trust's forms
     .venv/bin/python document_templates/build_forms.py heart-of-mercia
 
-The forms are docxtpl templates. docxtpl only sees a Jinja tag written inside a single run,
-so every paragraph below is written as one run (or one run per tag); paragraph-level tags
-({%p ... %}) sit alone in their own paragraph, as docxtpl's paragraph rule requires.
-Context names are those app/documents/context.py passes: trust, supervisor, supervisee,
-agreed_date, review_date, terms, signed, document.
+Each module in build/ (one per trust, plus generic) defines FORMS: kind -> builder. The forms
+are docxtpl templates: docxtpl only sees a Jinja tag written inside a single run, so every
+paragraph is written as one run (or one run per tag), and paragraph-level tags ({%p ... %})
+sit alone in their own paragraph. `flask templates check` checks the result.
 """
 
 from __future__ import annotations
 
-import io
+import importlib
+import pkgutil
 import sys
-import zipfile
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from pathlib import Path
 
-from docx import Document
-from docx.document import Document as DocumentObject
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table, _Cell
-from docx.text.paragraph import Paragraph
-
 HERE = Path(__file__).resolve().parent
-FONT = "Calibri"  # LibreOffice substitutes the metric-compatible Carlito
-GREY = RGBColor(0x59, 0x59, 0x59)
-BORDER = "808080"
-SHADE = "E7E6E6"
-TEXT_WIDTH_CM = 17.0  # A4 (21 cm) less two 2 cm margins
-FIXED_TIME = (2024, 3, 1, 0, 0, 0)  # zip entry times, so a rebuild of an unchanged form is identical
+sys.path.insert(0, str(HERE))
+
+from build.common import save  # noqa: E402
 
 
-# --- Heart of Mercia Academy Trust: Appendix A, Safeguarding Supervision Contract -----------------
+def forms() -> dict[str, dict]:
+    """Return slug -> {kind: builder} for every module in build/ (module name with - for _)."""
+    import build
 
-# Each bullet as Appendix A prints it; {{ terms.* }} marks the trust's term, the rest is the
-# fixed frame. With the profile's defaults every bullet reads word for word as in the policy.
-HEART_OF_MERCIA_AGREEMENT = (
-    "Safeguarding supervision will be undertaken {{ terms.frequency }} "
-    "and will be for {{ terms.session_length }}",
-    "Every effort will be made for supervision to take place in an uninterrupted environment",
-    "The venue will be {{ terms.venue }}",
-    "The preparation for supervision will include {{ terms.preparation }}",
-    "{{ terms.cancellation }}",
-    "If at any time the Supervisor or the Supervisee is unhappy about an issue which cannot be "
-    "resolved, {{ terms.escalation }}",
-    "Supervisors will respect the confidentiality of the Supervisee in all areas except "
-    "{{ terms.confidentiality }}",
-    "Notes and agreed actions will be {{ terms.record_keeping }}",
-    "Any decisions made on individual cases and agreed by the DSL or DDSL will be "
-    "{{ terms.case_decisions }}",
-)
-
-
-def heart_of_mercia_contract() -> DocumentObject:
-    """Return Appendix A of the Heart of Mercia policy as a docxtpl template."""
-    doc = new_form(title="Safeguarding Supervision Contract")
-    widths = (4.0, 5.0, 3.0, 5.0)
-    table = doc.add_table(rows=7, cols=4)
-    fix_table(table, widths)
-
-    title = merge_row(table, 0)
-    shade(title)
-    write(title.paragraphs[0], "Safeguarding Supervision Contract", bold=True, size=12)
-
-    for index, (caption, tag) in enumerate(
-        (("Supervisee:", "{{ supervisee.name }}"), ("Supervisor:", "{{ supervisor.name }}")), start=1
-    ):
-        cells = table.rows[index].cells
-        write(cells[0].paragraphs[0], caption, bold=True)
-        write(merge_row(table, index, first=1).paragraphs[0], tag)
-
-    dates = table.rows[3].cells
-    write(dates[0].paragraphs[0], "Agreed Date:", bold=True)
-    write(dates[1].paragraphs[0], "{{ agreed_date }}")
-    write(dates[2].paragraphs[0], "Review Date:", bold=True)
-    write(dates[3].paragraphs[0], "{{ review_date }}")
-
-    agreement = table.rows[4]
-    write(agreement.cells[0].paragraphs[0], "Supervision Agreement:", bold=True)
-    bullets(merge_row(table, 4, first=1), HEART_OF_MERCIA_AGREEMENT)
-
-    for index, role, caption in ((5, "supervisor", "Supervisor:"), (6, "supervisee", "Supervisee:")):
-        row = table.rows[index]
-        row.height, row.height_rule = Cm(1.4), WD_ROW_HEIGHT_RULE.AT_LEAST
-        cells = row.cells
-        write(cells[0].paragraphs[0], caption, bold=True)
-        signature(cells[1], role)
-        write(cells[2].paragraphs[0], "Date:", bold=True)
-        write(cells[3].paragraphs[0], "{{ signed.%s.date }}" % role)
-
-    for row_index, row in enumerate(table.rows):
-        for cell in row.cells:
-            top = row_index == 4
-            cell.vertical_alignment = (
-                WD_CELL_VERTICAL_ALIGNMENT.TOP if top else WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            )
-    doc.add_paragraph()  # Word wants a paragraph after a table that ends the body
-    return doc
-
-
-FORMS: dict[str, dict[str, Callable[[], DocumentObject]]] = {
-    "heart-of-mercia": {"contract": heart_of_mercia_contract},
-}
-
-
-# --- Building blocks --------------------------------------------------------------------------
-
-
-def new_form(*, title: str) -> DocumentObject:
-    """Return an empty A4 document with the shared styles, header and footer."""
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    for side in ("left_margin", "right_margin"):
-        setattr(section, side, Cm(2.0))
-    section.top_margin, section.bottom_margin = Cm(2.0), Cm(1.8)
-    section.header_distance, section.footer_distance = Cm(0.9), Cm(0.8)
-
-    normal = doc.styles["Normal"]
-    set_font(normal.element.get_or_add_rPr())
-    normal.font.size = Pt(11)
-    normal.paragraph_format.space_before = Pt(0)
-    normal.paragraph_format.space_after = Pt(0)
-    normal.paragraph_format.line_spacing = 1.08
-    defaults_rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    set_font(defaults_rpr)
-    bullet = doc.styles["List Bullet"].paragraph_format
-    bullet.space_after = Pt(3)
-
-    header = section.header.paragraphs[0]
-    header.style = doc.styles["Normal"]
-    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    write(header, "{{ trust.name }}", size=9, colour=GREY)
-
-    footer = section.footer.paragraphs[0]
-    footer.style = doc.styles["Normal"]
-    footer.paragraph_format.tab_stops.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT)
-    write(footer, "{{ document.title }} · {{ document.reference }}", size=8, colour=GREY)
-    write(footer, "\tPage ", size=8, colour=GREY)
-    field(footer, "PAGE", size=8)
-    write(footer, " of ", size=8, colour=GREY)
-    field(footer, "NUMPAGES", size=8)
-
-    props = doc.core_properties
-    props.title, props.subject, props.author = title, "", "Countersign"
-    props.comments, props.keywords, props.category, props.last_modified_by = "", "", "", ""
-    props.created = props.modified = datetime(*FIXED_TIME)
-    props.revision = 1
-    return doc
-
-
-def set_font(rpr: object) -> None:
-    """Name Calibri for every script in a run-properties element, in British English."""
-    fonts = rpr.find(qn("w:rFonts"))  # type: ignore[attr-defined]
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)  # type: ignore[attr-defined]
-    for attribute in list(fonts.attrib):
-        del fonts.attrib[attribute]
-    for script in ("ascii", "hAnsi", "eastAsia", "cs"):
-        fonts.set(qn(f"w:{script}"), FONT)
-    lang = rpr.find(qn("w:lang"))  # type: ignore[attr-defined]
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)  # type: ignore[attr-defined]
-    lang.set(qn("w:val"), "en-GB")
-
-
-def write(
-    paragraph: Paragraph,
-    text: str,
-    *,
-    bold: bool = False,
-    italic: bool = False,
-    size: float | None = None,
-    colour: RGBColor | None = None,
-) -> None:
-    """Append text to a paragraph as one run, so any tag in it stays whole."""
-    run = paragraph.add_run(text)
-    run.bold = bold or None
-    run.italic = italic or None
-    if size is not None:
-        run.font.size = Pt(size)
-    if colour is not None:
-        run.font.color.rgb = colour
-
-
-def field(paragraph: Paragraph, instruction: str, *, size: float) -> None:
-    """Append a simple field (PAGE, NUMPAGES) that Word and LibreOffice fill in."""
-    simple = OxmlElement("w:fldSimple")
-    simple.set(qn("w:instr"), instruction)
-    run = OxmlElement("w:r")
-    rpr = OxmlElement("w:rPr")
-    colour = OxmlElement("w:color")
-    colour.set(qn("w:val"), str(GREY))
-    half_points = OxmlElement("w:sz")
-    half_points.set(qn("w:val"), str(int(size * 2)))
-    rpr.extend([colour, half_points])
-    text = OxmlElement("w:t")
-    text.text = "1"
-    run.extend([rpr, text])
-    simple.append(run)
-    paragraph._p.append(simple)
-
-
-def bullets(cell: _Cell, lines: Sequence[str]) -> None:
-    """Fill a cell with a real bulleted list (Word's List Bullet style), one run per item."""
-    for index, line in enumerate(lines):
-        paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
-        paragraph.style = "List Bullet"
-        write(paragraph, line)
-
-
-def signature(cell: _Cell, role: str) -> None:
-    """Write a party's agreement: the name, and a note shown only once they have agreed."""
-    write(cell.paragraphs[0], "{{ signed.%s.name }}" % role)
-    cell.add_paragraph("{%%p if signed.%s.name %%}" % role)
-    write(cell.add_paragraph(), "Agreed electronically", italic=True, size=8, colour=GREY)
-    cell.add_paragraph("{%p endif %}")
-
-
-def merge_row(table: Table, row: int, *, first: int = 0) -> _Cell:
-    """Merge a row's cells from column first to the last; return the merged cell."""
-    cells = table.rows[row].cells
-    return cells[first].merge(cells[-1])
-
-
-def fix_table(table: Table, widths_cm: Sequence[float]) -> None:
-    """Give a table fixed column widths and thin borders on every edge."""
-    table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    for tag in ("w:tblW", "w:tblLayout", "w:tblBorders", "w:tblCellMar"):
-        for old in tbl_pr.findall(qn(tag)):
-            tbl_pr.remove(old)
-    width = OxmlElement("w:tblW")
-    width.set(qn("w:w"), str(round(sum(widths_cm) * 567)))
-    width.set(qn("w:type"), "dxa")
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        line = OxmlElement(f"w:{edge}")
-        for key, value in (("val", "single"), ("sz", "6"), ("space", "0"), ("color", BORDER)):
-            line.set(qn(f"w:{key}"), value)
-        borders.append(line)
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    margins = OxmlElement("w:tblCellMar")
-    for edge, twips in (("top", 57), ("left", 108), ("bottom", 57), ("right", 108)):
-        margin = OxmlElement(f"w:{edge}")
-        margin.set(qn("w:w"), str(twips))
-        margin.set(qn("w:type"), "dxa")
-        margins.append(margin)
-    # Keep the schema's order inside tblPr (tblW, tblBorders, tblLayout, tblCellMar, tblLook):
-    # Word rejects a document whose elements are out of order.
-    look = tbl_pr.find(qn("w:tblLook"))
-    for element in (width, borders, layout, margins):
-        if look is not None:
-            look.addprevious(element)
-        else:
-            tbl_pr.append(element)
-    for column, width_cm in zip(table.columns, widths_cm, strict=True):
-        column.width = Cm(width_cm)
-        for cell in column.cells:
-            cell.width = Cm(width_cm)
-
-
-def shade(cell: _Cell, fill: str = SHADE) -> None:
-    """Fill a cell's background."""
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:color"), "auto")
-    shading.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shading)
-
-
-def save(doc: DocumentObject, path: Path) -> None:
-    """Save with fixed zip entry times, so rebuilding an unchanged form changes no bytes."""
-    raw = io.BytesIO()
-    doc.save(raw)
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            entry = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, source.read(item.filename))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(out.getvalue())
+    found = {}
+    for info in pkgutil.iter_modules(build.__path__):
+        if info.name == "common":
+            continue
+        module = importlib.import_module(f"build.{info.name}")
+        found[info.name.replace("_", "-")] = module.FORMS
+    return found
 
 
 def main(slugs: Sequence[str]) -> int:
-    unknown = [slug for slug in slugs if slug not in FORMS]
+    every = forms()
+    unknown = [slug for slug in slugs if slug not in every]
     if unknown:
-        print(f"no forms defined for: {', '.join(unknown)} (known: {', '.join(FORMS)})", file=sys.stderr)
+        print(f"no forms defined for: {', '.join(unknown)} (known: {', '.join(every)})", file=sys.stderr)
         return 2
-    for slug in slugs or FORMS:
-        for kind, build in FORMS[slug].items():
+    for slug in slugs or every:
+        for kind, build in every[slug].items():
             path = HERE / "forms" / slug / f"{kind}.docx"
             save(build(), path)
             print(f"wrote {path.relative_to(HERE)}")

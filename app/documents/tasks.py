@@ -1,31 +1,50 @@
 """Document jobs: each takes an id, reloads, and does nothing when run a second time."""
 
-from celery import shared_task
+from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
+from celery import Task, shared_task
+
+from .. import audit
+from ..db import transaction
+from ..extensions import db
 from ..jobs import is_eager
+from .models import DocumentVersion
+
+log = logging.getLogger(__name__)
 
 
-@shared_task(name="countersign.prepare_version", bind=True, max_retries=8)
-def prepare_version(self, version_id: int) -> None:  # type: ignore[no-untyped-def]
+def _run(task: Task, event: str, version_id: int, work: Callable[[int], object], ceiling: int) -> None:
+    """Do the work; on failure log an audit event and retry with back-off (or leave it to the sweep)."""
+    try:
+        work(version_id)
+    except Exception as exc:
+        db.session.rollback()
+        version = db.session.get(DocumentVersion, version_id)
+        with transaction():
+            audit.record(
+                event,
+                document_id=version.document_id if version else None,
+                details={"version_id": version_id, "error": f"{type(exc).__name__}: {exc}"[:500]},
+            )
+        if is_eager():
+            raise
+        raise task.retry(exc=exc, countdown=min(ceiling, 15 * 2**task.request.retries)) from exc
+
+
+@shared_task(name="countersign.prepare_version", bind=True, max_retries=10)
+def prepare_version(self: Task, version_id: int) -> None:
     """Render and convert a version, then send its links."""
     from .operations import prepare
 
-    try:
-        prepare(version_id)
-    except Exception as exc:
-        if is_eager():
-            raise
-        raise self.retry(exc=exc, countdown=min(600, 15 * 2**self.request.retries)) from exc
+    _run(self, "preparation_failed", version_id, prepare, ceiling=600)
 
 
 @shared_task(name="countersign.seal_version", bind=True, max_retries=None)
-def seal_version(self, version_id: int) -> None:  # type: ignore[no-untyped-def]
+def seal_version(self: Task, version_id: int) -> None:
     """Seal an agreed version exactly once."""
     from .sealing import seal
 
-    try:
-        seal(version_id)
-    except Exception as exc:
-        if is_eager():
-            raise
-        raise self.retry(exc=exc, countdown=min(900, 15 * 2**self.request.retries)) from exc
+    _run(self, "seal_failed", version_id, seal, ceiling=900)

@@ -1,0 +1,1 @@
+"""Form definitions, one module per trust (plus generic), each exporting FORMS."""
