@@ -14,7 +14,7 @@ from . import db as database
 from .extensions import csrf, db, migrate
 
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
-TOKEN_PATH = re.compile(r"/(s|d)/[A-Za-z0-9_.\-]+")
+TOKEN_PATH = re.compile(r"/(s|d|a)/[A-Za-z0-9_.\-]+")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -70,6 +70,7 @@ def _import_models() -> None:
         "sweep",
         "audit.models",
         "documents.models",
+        "documents.actions",
         "documents.tasks",
         "mail.models",
         "mail.tasks",

@@ -13,11 +13,17 @@ from sqlalchemy import select
 
 from .documents.kinds import FieldError
 from .documents.models import Answer, DocumentVersion, Link
-from .documents.states import InvalidTransition
+from .documents.states import InvalidTransition, State
 from .extensions import db
 
 trusts_cli = AppGroup("trusts", help="Install trust profiles.")
 contract_cli = AppGroup("contract", help="Create supervision contracts.")
+agenda_cli = AppGroup("agenda", help="Create session agendas.")
+record_cli = AppGroup("record", help="Create supervision records.")
+proforma_cli = AppGroup("proforma", help="Create individual case proformas.")
+kinds_cli = AppGroup("kinds", help="Document kinds.")
+templates_cli = AppGroup("templates", help="Check and install Word forms.")
+actions_cli = AppGroup("actions", help="Agreed actions.")
 documents_cli = AppGroup("documents", help="Inspect and act on documents.")
 audit_cli = AppGroup("audit", help="Check the audit log.")
 jobs_cli = AppGroup("jobs", help="Background work.")
@@ -60,15 +66,15 @@ def trusts_install(profile: Path) -> None:
 # --- contract -----------------------------------------------------------------------------------
 
 
-def _fields(pairs: tuple[str, ...], data_file: Path | None) -> dict[str, str]:
-    fields: dict[str, str] = {}
+def _fields(pairs: tuple[str, ...], data_file: Path | None) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
     if data_file is not None:
         try:
             loaded = json.loads(data_file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             _fail(f"{data_file}: not readable JSON ({exc})")
-        if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
-            _fail(f"{data_file}: must be a JSON object of field names to text")
+        if not isinstance(loaded, dict):
+            _fail(f"{data_file}: must be a JSON object of field names to values")
         fields.update(loaded)
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -78,37 +84,69 @@ def _fields(pairs: tuple[str, ...], data_file: Path | None) -> dict[str, str]:
     return fields
 
 
-@contract_cli.command("create")
-@click.option("--trust", "trust_slug", required=True, help="Trust slug, e.g. heart-of-mercia.")
-@click.option("--supervisor", required=True, help='"Full Name <email>"')
-@click.option("--supervisee", required=True, help='"Full Name <email>"')
-@click.option("--author", default=None, help='"Full Name <email>" (default: the supervisor)')
-@click.option("--set", "pairs", multiple=True, metavar="FIELD=VALUE", help="Override a field.")
-@click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def contract_create(
-    trust_slug: str,
-    supervisor: str,
-    supervisee: str,
-    author: str | None,
-    pairs: tuple[str, ...],
-    data_file: Path | None,
-) -> None:
-    """Create a contract from the trust's defaults and send each party a link; print its id."""
+def _party_options(func: Any) -> Any:
+    """Add the options every create command shares."""
+    options = [
+        click.option("--trust", "trust_slug", required=True, help="Trust slug, e.g. heart-of-mercia."),
+        click.option("--supervisor", default=None, help='"Full Name <email>"'),
+        click.option("--supervisee", "supervisees", multiple=True, help='"Full Name <email>" (repeat for a group)'),
+        click.option("--author", default=None, help='"Full Name <email>" (default: the supervisor)'),
+        click.option("--set", "pairs", multiple=True, metavar="FIELD=VALUE", help="Set a field or override a term."),
+        click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="JSON object of fields (lists such as actions and cases go here)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _create(kind_name: str, trust_slug: str, supervisor: str | None, supervisees: tuple[str, ...],
+            author: str | None, pairs: tuple[str, ...], data_file: Path | None) -> None:
+    """Create a document of a kind from the command line and print its id last."""
     from .documents import operations as ops
 
     try:
-        parties = {"supervisor": ops.parse_person(supervisor), "supervisee": ops.parse_person(supervisee)}
         document = ops.create_document(
             trust_slug=trust_slug,
-            kind_name="contract",
-            parties=parties,
+            kind_name=kind_name,
+            supervisor=ops.parse_person(supervisor) if supervisor else None,
+            supervisees=[ops.parse_person(p) for p in supervisees],
             fields=_fields(pairs, data_file),
             author=ops.parse_person(author) if author else None,
         )
     except FieldError as exc:
-        _fail("\n".join(["the contract was not created:", *(f"  - {p}" for p in exc.problems)]))
+        _fail("\n".join([f"the {kind_name} was not created:", *(f"  - {p}" for p in exc.problems)]))
     _warn_if_stuck(document.id)
     click.echo(document.id)
+
+
+@contract_cli.command("create")
+@click.option("--kind", "variant", type=click.Choice(["one-to-one", "group", "clinical"]), default="one-to-one")
+@_party_options
+def contract_create(variant: str, **options: Any) -> None:
+    """Create a contract from the trust's defaults and send each party a link; print its id."""
+    _create({"one-to-one": "contract", "group": "group-contract", "clinical": "clinical-contract"}[variant], **options)
+
+
+@agenda_cli.command("create")
+@_party_options
+def agenda_create(**options: Any) -> None:
+    """Create a session's agenda and email it to everyone taking part; print its id."""
+    _create("agenda", **options)
+
+
+@record_cli.command("create")
+@_party_options
+def record_create(**options: Any) -> None:
+    """Create a supervision record and send it to everyone to agree; print its id."""
+    _create("record", **options)
+
+
+@proforma_cli.command("create")
+@_party_options
+def proforma_create(**options: Any) -> None:
+    """Create an individual case proforma and send it to both parties to agree; print its id."""
+    _create("case-proforma", **options)
 
 
 def _warn_if_stuck(document_id: int) -> None:
@@ -262,6 +300,13 @@ def audit_verify() -> None:
     click.echo(f"audit log intact: {checked} rows")
 
 
+@audit_cli.command("send")
+@_party_options
+def audit_send(**options: Any) -> None:
+    """Send a supervisee the trust's audit to answer online; print its id."""
+    _create("audit", **options)
+
+
 @jobs_cli.command("sweep")
 def jobs_sweep() -> None:
     """Queue again any work that is due: email retries, unprepared or unsealed documents."""
@@ -284,17 +329,179 @@ def demo() -> None:
     document = ops.create_document(
         trust_slug="heart-of-mercia",
         kind_name="contract",
-        parties={
-            "supervisor": ops.Person("Alex Morgan", "alex.morgan@example.org"),
-            "supervisee": ops.Person("Sam O'Brien", "sam.obrien@example.org"),
-        },
+        supervisor=ops.Person("Alex Morgan", "alex.morgan@example.org"),
+        supervisees=[ops.Person("Sam O'Brien", "sam.obrien@example.org")],
         fields={},
     )
     click.echo(f"demo contract {document.reference} created; its links are printed above")
 
 
+@documents_cli.command("list")
+@click.option("--trust", "trust_slug", default=None)
+@click.option("--state", default=None, type=click.Choice([s.value for s in State]))
+@click.option("--kind", "kind_name", default=None)
+def documents_list(trust_slug: str | None, state: str | None, kind_name: str | None) -> None:
+    """List documents, newest first."""
+    from .documents.models import Document
+    from .trusts.models import Trust
+
+    query = select(Document).join(Trust).order_by(Document.id.desc())
+    if trust_slug:
+        query = query.where(Trust.slug == trust_slug)
+    if state:
+        query = query.where(Document.state == state)
+    if kind_name:
+        query = query.where(Document.kind == kind_name)
+    for document in db.session.scalars(query):
+        click.echo(
+            f"{document.id:>6}  {document.reference}  {document.trust.slug:<16} {document.kind:<17} "
+            f"{document.state:<19} {document.title}"
+        )
+
+
+@kinds_cli.command("show")
+@click.argument("kind_name")
+@click.option("--trust", "trust_slug", default=None, help="Also show the trust's terms and form.")
+def kinds_show(kind_name: str, trust_slug: str | None) -> None:
+    """Print the fields a kind takes, who agrees it, and what its form receives."""
+    from .documents.kinds import example_context, kind, required_variables
+    from .trusts.models import Trust
+
+    try:
+        spec = kind(kind_name)
+    except FieldError as exc:
+        _fail(exc.problems[0])
+    trust = None
+    if trust_slug:
+        trust = db.session.scalar(select(Trust).where(Trust.slug == trust_slug))
+        if trust is None:
+            _fail(f"no trust {trust_slug!r} is installed")
+    click.echo(f"{spec.name}: {spec.title}")
+    people = "a supervisor and one or more supervisees" if spec.many_supervisees else "a supervisor and one supervisee"
+    click.echo(f"takes part: {people}")
+    click.echo("agreed by: " + (", ".join(spec.agreed_by) if spec.needs_agreement else "nobody (sent out)"))
+    if spec.answered_online:
+        click.echo("answered online by the supervisee first")
+    click.echo("fields (--set FIELD=VALUE, lists in --data FILE.json):")
+    for f in spec.fields:
+        click.echo(f"  {f.name:<28} {f.label} [{f.describe()}]")
+    terms = trust.defaults if trust else None
+    click.echo("terms (override with --set KEY=VALUE): " + (
+        ", ".join(k for k, v in terms.items() if isinstance(v, str)) if terms else "the trust profile's text defaults"
+    ))
+    if trust:
+        click.echo(f"form: {trust.template_for(spec.name)}")
+    click.echo("the form receives:")
+    for path, example in _flatten(example_context(spec, trust.profile if trust else None)):
+        click.echo(f"  {path:<34} e.g. {example}")
+    click.echo("the form must show: " + ", ".join(required_variables(spec)))
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return [row for k, v in value.items() for row in _flatten(v, f"{prefix}.{k}" if prefix else k)]
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [(f"{prefix}[]", "list of {" + ", ".join(value[0]) + "}")]
+    text = repr(value) if not isinstance(value, str) else value
+    return [(prefix, text if len(text) <= 60 else text[:57] + "...")]
+
+
+def _check(file: Path, kind_name: str, trust_slug: str | None) -> list[Any]:
+    from .documents.kinds import example_context, kind, required_variables
+    from .rendering.check import check_template
+    from .trusts.models import Trust
+
+    try:
+        spec = kind(kind_name)
+    except FieldError as exc:
+        _fail(exc.problems[0])
+    profile = None
+    if trust_slug:
+        trust = db.session.scalar(select(Trust).where(Trust.slug == trust_slug))
+        if trust is None:
+            _fail(f"no trust {trust_slug!r} is installed")
+        profile = trust.profile
+    return check_template(
+        file.read_bytes(), provided=example_context(spec, profile), required=required_variables(spec)
+    )
+
+
+@templates_cli.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", "kind_name", required=True)
+@click.option("--trust", "trust_slug", default=None, help="Check terms against this trust's profile.")
+def templates_check(file: Path, kind_name: str, trust_slug: str | None) -> None:
+    """Check a Word form; exit 0 only when it is sound."""
+    problems = _check(file, kind_name, trust_slug)
+    for problem in problems:
+        click.echo(f"{file.name}: {problem}", err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo(f"{file.name}: sound for {kind_name}")
+
+
+@templates_cli.command("install")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--trust", "trust_slug", required=True)
+@click.option("--kind", "kind_name", required=True)
+def templates_install(file: Path, trust_slug: str, kind_name: str) -> None:
+    """Check a Word form and, if sound, install it as the trust's form for a kind."""
+    import shutil
+
+    from .db import transaction
+    from .trusts.models import Trust
+
+    problems = _check(file, kind_name, trust_slug)
+    if problems:
+        for problem in problems:
+            click.echo(f"{file.name}: {problem}", err=True)
+        _fail("not installed: fix the problems above and run the check again")
+    templates = Path(current_app.config["TEMPLATES_DIR"])
+    relative = f"forms/{trust_slug}/{kind_name}.docx"
+    target = templates / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".docx.tmp")
+    shutil.copyfile(file, tmp)
+    tmp.replace(target)
+    with transaction():
+        trust = db.session.scalar(select(Trust).where(Trust.slug == trust_slug))
+        trust.profile = {**trust.profile, "templates": {**trust.profile.get("templates", {}), kind_name: relative}}
+    click.echo(f"installed {relative} as {trust_slug}'s {kind_name} form")
+
+
+@actions_cli.command("list")
+@click.option("--trust", "trust_slug", required=True)
+@click.option("--all", "show_all", is_flag=True, help="Include actions already done.")
+def actions_list(trust_slug: str, show_all: bool) -> None:
+    """List agreed actions of a trust's records."""
+    from .documents.actions import Action
+    from .trusts.models import Trust
+
+    query = select(Action).join(Trust, Action.trust_id == Trust.id).where(Trust.slug == trust_slug)
+    if not show_all:
+        query = query.where(Action.done_at.is_(None))
+    for action in db.session.scalars(query.order_by(Action.due, Action.id)):
+        done = f"done {action.done_at:%Y-%m-%d}" if action.done_at else "open"
+        click.echo(f"{action.id:>5}  {action.due or '':<10}  {action.who:<24} {done:<15} {action.what}")
+
+
+@actions_cli.command("done")
+@click.argument("action_id", type=int)
+@click.option("--by", "actor", default="command line", help="Who marks it done.")
+def actions_done(action_id: int, actor: str) -> None:
+    """Mark an agreed action done (recorded in the audit log)."""
+    from .documents.actions import ActionNotFound, mark_done
+
+    try:
+        action = mark_done(action_id, actor=actor)
+    except ActionNotFound:
+        _fail(f"no action {action_id}")
+    click.echo(f"action {action.id} done")
+
+
 def init_app(app: Flask) -> None:
     """Attach the command groups."""
-    for group in (trusts_cli, contract_cli, documents_cli, audit_cli, jobs_cli):
+    for group in (trusts_cli, contract_cli, agenda_cli, record_cli, proforma_cli, kinds_cli, templates_cli,
+                  actions_cli, documents_cli, audit_cli, jobs_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)

@@ -10,7 +10,7 @@ from signing.tokens import LinkTokens
 
 from .documents.models import Link
 
-PATHS = {"agree": "s", "download": "d"}
+PATHS = {"agree": "s", "download": "d", "answer": "a"}
 
 
 def link_tokens() -> LinkTokens:

@@ -189,6 +189,25 @@ def settings(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Contro
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def clean_postgres() -> Iterator[None]:
+    """Start and leave PostgreSQL's schema empty, so `flask db upgrade` always starts clean."""
+    if not DATABASE:
+        yield
+        return
+    import sqlalchemy
+
+    def reset() -> None:
+        engine = sqlalchemy.create_engine(DATABASE)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        engine.dispose()
+
+    reset()
+    yield
+    reset()
+
+
 @pytest.fixture(scope="session")
 def worker(settings: dict[str, Any]) -> Iterator[subprocess.Popen[bytes] | None]:
     """Start a real Celery worker on the configured broker (distributed mode only)."""

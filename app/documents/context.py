@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..rendering import Evidence, EvidenceParty
+from .kinds import kind
 from .models import Answer, Document, DocumentVersion, Link, Party
 
 UNKNOWN = "—"
@@ -35,30 +36,98 @@ def agreements(version: DocumentVersion) -> dict[int, Answer]:
 
 
 def form_context(document: Document, version: DocumentVersion, *, final: bool) -> dict[str, Any]:
-    """Return the template context; the final copy carries each party's agreement."""
+    """Return what the form receives (docs/templates.md); the final copy carries each agreement."""
+    spec = kind(document.kind)
     fields = version.fields
     agreed = agreements(version) if final else {}
-    people = {p.role: {"name": p.name, "email": p.email} for p in document.parties}
-    signed = {
-        p.role: (
-            {"name": p.name, "date": long_date(agreed[p.id].answered_at)}
-            if p.id in agreed
-            else {"name": "", "date": ""}
-        )
-        for p in document.parties
-    }
-    return {
+    supervisor = next((p for p in document.parties if p.role == "supervisor"), None)
+    supervisees = [p for p in document.parties if p.role == "supervisee"]
+
+    def person(party: Party, prefix: str, first: bool) -> dict[str, str]:
+        found = {"name": party.name, "email": party.email, "position": fields.get(f"{prefix}_position", "") if first else ""}
+        if spec.name == "clinical-contract":
+            found["line_manager"] = fields.get(f"{prefix}_line_manager", "")
+            found["role_and_base"] = fields.get(f"{prefix}_role_and_base", "")
+        return found
+
+    def signed(party: Party | None) -> dict[str, str]:
+        answer = agreed.get(party.id) if party else None
+        return {"name": party.name, "date": long_date(answer.answered_at)} if answer else {"name": "", "date": ""}
+
+    people = [person(p, "supervisee", i == 0) for i, p in enumerate(supervisees)]
+    context: dict[str, Any] = {
         "trust": {"name": document.trust.name},
-        **people,
-        "agreed_date": long_date(fields["agreed_date"]),
-        "review_date": long_date(fields["review_date"]),
-        "terms": dict(fields["terms"]),
-        "signed": signed,
         "document": {
             "title": document.title,
             "reference": f"{document.reference} v{version.number}",
+            "kind": document.kind,
+        },
+        "school": fields.get("school", ""),
+        "supervisor": person(supervisor, "supervisor", True) if supervisor else {"name": "", "email": "", "position": ""},
+        "supervisee": people[0],
+        "supervisees": people,
+        "terms": dict(fields["terms"]),
+        "signed": {
+            "supervisor": signed(supervisor),
+            "supervisee": signed(supervisees[0]),
+            "supervisees": [signed(p) for p in supervisees],
         },
     }
+    for f in spec.fields:
+        if f.name in context or f.name in _PERSONAL:
+            continue
+        value = fields.get(f.name, "")
+        context[f.name] = long_date(value) if f.type == "date" and value else value
+    if "actions" in context:
+        context["actions"] = [dict(a, due=long_date(a["due"]) if a["due"] else "") for a in context["actions"]]
+    context.update(_kind_context(document, version, context))
+    return context
+
+
+_PERSONAL = {
+    "supervisor_position", "supervisee_position", "supervisor_line_manager", "supervisee_line_manager",
+    "supervisor_role_and_base", "supervisee_role_and_base",
+}
+
+
+def _kind_context(document: Document, version: DocumentVersion, context: dict[str, Any]) -> dict[str, Any]:
+    from .actions import open_actions_for
+
+    fields = version.fields
+    profile = document.trust.profile
+    if document.kind == "agenda":
+        return {"open_actions": [_action(a, with_done=False) for a in open_actions_for(document)]}
+    if document.kind == "record":
+        done = set(fields.get("done_actions", []))
+        roles = [{"name": p.name, "role": p.role_label} for p in document.parties]
+        return {
+            "attendees": roles,
+            "open_actions": [dict(_action(a, with_done=True), done="Yes" if a.id in done else "No")
+                             for a in open_actions_for(document, include_done_by=document.id)],
+            "has_actions_table": bool(profile.get("record", {}).get("actions_table", True)),
+        }
+    if document.kind == "case-proforma":
+        return {"case": {k: fields.get(f"case_{k}", "") for k in ("reference", "background", "advice", "actions")}}
+    if document.kind == "audit":
+        answers = fields.get("answers", [])
+        questions = profile.get("audit", {}).get("questions", [])
+        return {
+            "answered_date": long_date(fields["answered_date"]) if fields.get("answered_date") else "",
+            "questions": [
+                {
+                    "number": number,
+                    "text": q["text"],
+                    "answer": answers[number - 1]["answer"] if number <= len(answers) else "",
+                    "comments": answers[number - 1]["comments"] if number <= len(answers) else "",
+                }
+                for number, q in enumerate(questions, start=1)
+            ],
+        }
+    return {}
+
+
+def _action(action: Any, *, with_done: bool) -> dict[str, Any]:
+    return {"id": action.id, "what": action.what, "who": action.who, "due": long_date(action.due) if action.due else ""}
 
 
 def evidence(
@@ -67,7 +136,7 @@ def evidence(
     """Return the evidence page's content for a fully agreed version."""
     agreed = agreements(version)
     times = _link_times(version)
-    parties = [_party(p, agreed[p.id], *times.get(p.id, (None, None))) for p in document.parties]
+    parties = [_party(p, agreed[p.id], *times.get(p.id, (None, None))) for p in document.parties if p.id in agreed]
     assert version.pdf_file is not None
     return Evidence(
         title=document.title,

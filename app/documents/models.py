@@ -26,6 +26,8 @@ class Document(db.Model):  # type: ignore[name-defined]
     author_name: Mapped[str] = mapped_column(String(200))
     author_email: Mapped[str] = mapped_column(String(320))
     current_version: Mapped[int] = mapped_column(default=1)
+    # Who supervises whom: records, agendas and actions of the same pair belong together.
+    pair_key: Mapped[str] = mapped_column(String(1000), index=True, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

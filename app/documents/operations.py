@@ -19,7 +19,7 @@ from ..extensions import db
 from ..jobs import dispatch
 from ..mail.operations import queue_email
 from ..trusts.models import Trust
-from .kinds import FieldError, kind
+from .kinds import FieldError, kind, resolve_fields
 from .models import Answer, Document, DocumentVersion, Link, Party
 from .states import State
 
@@ -85,39 +85,53 @@ def create_document(
     *,
     trust_slug: str,
     kind_name: str,
-    parties: dict[str, Person],
-    fields: dict[str, str],
+    supervisor: Person | None,
+    supervisees: list[Person],
+    fields: dict[str, Any],
     author: Person | None = None,
     today: date | None = None,
 ) -> Document:
-    """Create a document from the trust's defaults and what the author gave, and prepare it."""
+    """Create a document from the trust's defaults and what the author gave, and start it off."""
+    from .context import long_date
+
     spec = kind(kind_name)
     trust = db.session.scalar(select(Trust).where(Trust.slug == trust_slug))
     if trust is None:
         raise FieldError([f"no trust {trust_slug!r} is installed (flask trusts load)"])
-    missing = [role for role in spec.roles if role not in parties]
-    if missing:
-        raise FieldError([f"{role}: required" for role in missing])
-    resolved = spec.resolve_fields(fields, trust.defaults, today or date.today())
-    if kind_name not in trust.profile["templates"]:
-        raise FieldError([f"trust {trust_slug!r} has no form for {kind_name}"])
-    author = author or parties[spec.roles[0]]
-    names = " and ".join(parties[r].name for r in spec.roles)
+    problems = []
+    if supervisor is None and not spec.answered_online:
+        problems.append("supervisor: required")
+    if not supervisees:
+        problems.append("supervisee: at least one required")
+    elif len(supervisees) > 1 and not spec.many_supervisees:
+        problems.append(f"a {spec.name} has one supervisee, not {len(supervisees)}")
+    emails = [p.email for p in ([supervisor] if supervisor else []) + supervisees]
+    if len(set(emails)) != len(emails):
+        problems.append("each person must have their own email address")
+    if not (_templates_dir() / trust.template_for(spec.name)).is_file():
+        problems.append(f"trust {trust_slug!r} has no form for {spec.name}")
+    if spec.answered_online and not trust.profile.get("audit", {}).get("questions"):
+        problems.append(f"trust {trust_slug!r} has no audit questions in its profile")
+    if problems:
+        raise FieldError(problems)
+    resolved = resolve_fields(spec, fields, trust.profile, today or date.today())
+    author = author or supervisor or supervisees[0]
+    names = " and ".join(p.name for p in ([supervisor] if supervisor else []) + supervisees)
+    when = f" {long_date(resolved['session_date'])}" if resolved.get("session_date") else ""
     with transaction():
         document = Document(
             trust=trust,
             kind=spec.name,
-            title=f"{spec.title}: {names}",
-            state=State.PREPARING.value,
+            title=f"{spec.title}{when}: {names}"[:200],
+            state=(State.AWAITING_ANSWERS if spec.answered_online else State.PREPARING).value,
             author_name=author.name,
             author_email=author.email,
             current_version=1,
+            pair_key=pair_key(supervisor, supervisees),
         )
-        for position, role in enumerate(spec.roles):
-            person = parties[role]
-            document.parties.append(
-                Party(role=role, name=person.name, email=person.email, position=position)
-            )
+        people = ([("supervisor", supervisor)] if supervisor else []) + [("supervisee", p) for p in supervisees]
+        for position, (role, person) in enumerate(people):
+            document.parties.append(Party(role=role, name=person.name, email=person.email, position=position))
         version = DocumentVersion(number=1, fields=resolved, note="First version")
         document.versions.append(version)
         db.session.add(document)
@@ -128,8 +142,23 @@ def create_document(
             actor=author.label,
             details={"kind": spec.name, "trust": trust.slug, "version": 1},
         )
-        _prepare_after_commit(version)
+        if spec.answered_online:
+            for party in document.parties:
+                if party.role in spec.agreed_by:
+                    _send_link(document, version, party, "answer", "answer_request")
+        else:
+            _prepare_after_commit(version)
     return document
+
+
+def pair_key(supervisor: Person | None, supervisees: list[Person]) -> str:
+    """Return who supervises whom, so a pair's records, agendas and actions belong together."""
+    lead = supervisor.email if supervisor else ""
+    return f"{lead}|{','.join(sorted(p.email for p in supervisees))}"
+
+
+def _templates_dir() -> Path:
+    return Path(current_app.config["TEMPLATES_DIR"])
 
 
 def _prepare_after_commit(version: DocumentVersion) -> None:
@@ -175,22 +204,29 @@ def prepare(version_id: int) -> None:
         version.docx_file = store(docx, DOCX)
         version.pdf_file = store(pdf, PDF)
         version.sent_at = utcnow()
-        document.move_to(State.AWAITING_AGREEMENT)
-        for party in document.parties:
-            _send_agree_link(document, version, party)
+        spec = kind(document.kind)
+        if spec.needs_agreement:
+            document.move_to(State.AWAITING_AGREEMENT)
+            for party in document.parties:
+                if party.role in spec.agreed_by:
+                    _send_link(document, version, party, "agree", "agree_request")
+        else:
+            document.move_to(State.ISSUED)
+            _issue(document, version)
 
 
 def _template_path(document: Document) -> Path:
-    return Path(current_app.config["TEMPLATES_DIR"]) / document.trust.template_for(document.kind)
+    return _templates_dir() / document.trust.template_for(document.kind)
 
 
-def _send_agree_link(document: Document, version: DocumentVersion, party: Party) -> Link:
+def _send_link(document: Document, version: DocumentVersion, party: Party, purpose: str, template: str) -> Link:
+    """Make a personal link for a party and queue the email carrying it."""
     from signing.tokens import new_nonce
 
     days = int(document.trust.defaults["link_expiry_days"])
     now = utcnow()
     link = Link(
-        purpose="agree",
+        purpose=purpose,
         party=party,
         version=version,
         nonce=new_nonce(),
@@ -200,7 +236,7 @@ def _send_agree_link(document: Document, version: DocumentVersion, party: Party)
     db.session.add(link)
     db.session.flush()
     queue_email(
-        "agree_request",
+        template,
         to_name=party.name,
         to_email=party.email,
         document_id=document.id,
@@ -210,9 +246,27 @@ def _send_agree_link(document: Document, version: DocumentVersion, party: Party)
     audit.record(
         "sent",
         document_id=document.id,
-        details={"to": party.email, "role": party.role, "version": version.number, "link": link.id},
+        details={"to": party.email, "role": party.role, "version": version.number, "link": link.id, "purpose": purpose},
     )
     return link
+
+
+def _issue(document: Document, version: DocumentVersion) -> None:
+    """Email a document that needs no agreement (an agenda) to everyone taking part, as a PDF."""
+    for party in document.parties:
+        queue_email(
+            "issued",
+            to_name=party.name,
+            to_email=party.email,
+            document_id=document.id,
+            attachment=(version.pdf_file, f"{document.reference}-v{version.number}.pdf"),
+            context=_email_context(document, version, party),
+        )
+        audit.record(
+            "sent",
+            document_id=document.id,
+            details={"to": party.email, "role": party.role, "version": version.number, "attached": True},
+        )
 
 
 def _email_context(document: Document, version: DocumentVersion, party: Party, **extra: Any) -> dict[str, Any]:
@@ -253,7 +307,16 @@ def resolve_link(token: str, purpose: str) -> Link:
     now = utcnow()
     if document.status is State.CANCELLED:
         raise LinkRejected("cancelled", document, link)
-    if purpose == "agree":
+    if purpose == "answer":
+        if link.used_at is not None:
+            raise LinkRejected("used", document, link)
+        if link.revoked_at is not None:
+            raise LinkRejected("replaced", document, link)
+        if link.expires_at <= now:
+            raise LinkRejected("expired", document, link)
+        if document.status is not State.AWAITING_ANSWERS:
+            raise LinkRejected("closed", document, link)
+    elif purpose == "agree":
         if version.superseded_at is not None or document.current_version != version.number:
             raise LinkRejected("superseded", document, link)
         if link.used_at is not None:
@@ -366,7 +429,8 @@ def agree(token: str, *, confirmed: bool, typed_name: str, request: Request) -> 
                 Answer.version_id == version.id, Answer.decision == Answer.AGREED
             )
         )
-        if agreed == len(document.parties):
+        agreeing = [p for p in document.parties if p.role in kind(document.kind).agreed_by]
+        if agreed == len(agreeing):
             document.move_to(State.AGREED)
             from .tasks import seal_version
 
@@ -374,9 +438,9 @@ def agree(token: str, *, confirmed: bool, typed_name: str, request: Request) -> 
     return document
 
 
-def _consume(token: str) -> Link:
+def _consume(token: str, purpose: str = "agree") -> Link:
     """Re-check the link inside the transaction and use up its nonce exactly once."""
-    link = resolve_link(token, "agree")
+    link = resolve_link(token, purpose)
     now = utcnow()
     used = db.session.execute(
         update(Link)
@@ -387,6 +451,57 @@ def _consume(token: str) -> Link:
         raise LinkRejected("used", link.version.document, link)
     db.session.refresh(link)
     return link
+
+
+def answer_audit(token: str, *, answers: list[dict[str, str]], respondent_name: str, request: Request) -> Document:
+    """Record the supervisee's answers to an audit, then make the document for them to agree."""
+    link = resolve_link(token, "answer")
+    questions = link.version.document.trust.profile.get("audit", {}).get("questions", [])
+    problems = _answer_problems(questions, answers)
+    if len(respondent_name) > 200:
+        problems["respondent_name"] = "Keep the name under 200 characters"
+    if problems:
+        raise AnswerInvalid(problems)
+    with transaction():
+        document = _locked_document(link.version.document_id)
+        link = _consume(token, "answer")
+        version = link.version
+        version.fields = {
+            **version.fields,
+            "answers": [{"answer": a["answer"].strip(), "comments": a["comments"].strip()} for a in answers],
+            "respondent_name": respondent_name.strip(),
+            "answered_date": link.used_at.date().isoformat(),
+        }
+        document.move_to(State.PREPARING)
+        audit.record(
+            "answered",
+            document_id=document.id,
+            actor=_actor(link.party),
+            ip=request.ip,
+            user_agent=request.user_agent,
+            details={"version": version.number, "questions": len(answers)},
+        )
+        _prepare_after_commit(version)
+    return document
+
+
+def _answer_problems(questions: list[dict[str, Any]], answers: list[dict[str, str]]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if len(answers) != len(questions):
+        return {"answer-1": "Answer every question"}
+    for number, (question, answer) in enumerate(zip(questions, answers, strict=True), start=1):
+        value = answer.get("answer", "").strip()
+        if question["answer"] == "number":
+            if not value.isdigit() or len(value) > 6:
+                problems[f"answer-{number}"] = f"Question {number}: give a whole number, such as 6"
+        elif question["answer"] == "yes_no":
+            if value not in ("Yes", "No"):
+                problems[f"answer-{number}"] = f"Question {number}: choose Yes or No"
+        elif not value:
+            problems[f"answer-{number}"] = f"Question {number}: write an answer"
+        if len(value) > 5000 or len(answer.get("comments", "")) > 5000:
+            problems[f"answer-{number}"] = f"Question {number}: keep it under 5,000 characters"
+    return problems
 
 
 def request_changes(token: str, *, reason: str, request: Request) -> Document:
@@ -448,10 +563,10 @@ def revise(document_id: int, *, fields: dict[str, str], note: str, actor: str) -
             raise NotAllowed(f"a document that is {document.state} cannot be revised")
         current = document.version
         spec = kind(document.kind)
-        merged = {"agreed_date": current.fields["agreed_date"], "review_date": current.fields["review_date"]}
+        merged = {k: v for k, v in current.fields.items() if k != "terms"}
         merged.update(current.fields["terms"])
         merged.update(fields)
-        resolved = spec.resolve_fields(merged, document.trust.defaults, date.today())
+        resolved = resolve_fields(spec, merged, document.trust.profile, date.today())
         now = utcnow()
         current.superseded_at = now
         db.session.execute(

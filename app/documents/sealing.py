@@ -13,6 +13,7 @@ from ..db import transaction, utcnow
 from ..extensions import db
 from ..mail.operations import queue_email
 from ..storage import DOCX, PDF, store
+from .kinds import kind
 from .models import DocumentVersion, Link
 from .states import State
 
@@ -106,6 +107,10 @@ def _seal_claimed(version_id: int) -> bool:
         version = db.session.get(DocumentVersion, version_id, populate_existing=True)
         assert version is not None
         document.move_to(State.SEALED)
+        if document.kind == "record":
+            from .actions import record_sealed
+
+            record_sealed(document, version.fields)
         audit.record(
             "sealed",
             document_id=document.id,
@@ -117,7 +122,8 @@ def _seal_claimed(version_id: int) -> bool:
             },
         )
         for party in document.parties:
-            send_download_link(document.id, party.id, version)
+            if party.role in kind(document.kind).agreed_by:
+                send_download_link(document.id, party.id, version)
     return True
 
 

@@ -6,22 +6,26 @@ from enum import StrEnum
 
 
 class State(StrEnum):
+    AWAITING_ANSWERS = "awaiting_answers"  # an audit waits for the supervisee's answers online
     PREPARING = "preparing"  # a version is being rendered and converted
     AWAITING_AGREEMENT = "awaiting_agreement"  # links sent, not every party has agreed
     CHANGES_REQUESTED = "changes_requested"  # a party asked for changes; the author revises
     AGREED = "agreed"  # every party agreed; the seal job is running
     SEALED = "sealed"
+    ISSUED = "issued"  # a document needing no agreement (an agenda) was sent out
     CANCELLED = "cancelled"
 
 
 TRANSITIONS: dict[State, frozenset[State]] = {
-    State.PREPARING: frozenset({State.AWAITING_AGREEMENT, State.CANCELLED}),
+    State.AWAITING_ANSWERS: frozenset({State.PREPARING, State.CANCELLED}),
+    State.PREPARING: frozenset({State.AWAITING_AGREEMENT, State.ISSUED, State.CANCELLED}),
     State.AWAITING_AGREEMENT: frozenset(
         {State.AGREED, State.CHANGES_REQUESTED, State.PREPARING, State.CANCELLED}
     ),
     State.CHANGES_REQUESTED: frozenset({State.PREPARING, State.CANCELLED}),
     State.AGREED: frozenset({State.SEALED}),
     State.SEALED: frozenset(),
+    State.ISSUED: frozenset(),
     State.CANCELLED: frozenset(),
 }
 

@@ -240,3 +240,52 @@ def download(token: str) -> Response | tuple[str, int]:
 def _pdf(stored: StoredFile | None, name: str) -> Response:
     assert stored is not None
     return send_file(BytesIO(stored.read()), mimetype="application/pdf", as_attachment=True, download_name=name)
+
+
+@bp.get("/a/<token>")
+def answer_form(token: str) -> Response | tuple[str, int] | str:
+    """Show an audit's questions to answer online."""
+    try:
+        link = ops.resolve_link(token, "answer")
+    except ops.LinkRejected as exc:
+        return _rejected(exc)
+    return _answer_page(token, link, problems={}, status=200)
+
+
+@bp.post("/a/<token>")
+def answer(token: str) -> Response | tuple[str, int] | str:
+    """Record the audit's answers; the supervisee is then sent the document to agree."""
+    form = request.form
+    try:
+        link = ops.resolve_link(token, "answer")
+    except ops.LinkRejected as exc:
+        return _rejected(exc)
+    count = len(link.version.document.trust.profile.get("audit", {}).get("questions", []))
+    answers = [
+        {"answer": form.get(f"answer-{n}", ""), "comments": form.get(f"comments-{n}", "")}
+        for n in range(1, count + 1)
+    ]
+    try:
+        ops.answer_audit(token, answers=answers, respondent_name=form.get("respondent_name", ""), request=_request())
+    except ops.LinkRejected as exc:
+        return _rejected(exc)
+    except ops.AnswerInvalid as exc:
+        return _answer_page(token, link, problems=exc.problems, status=400)
+    return render_template("links/answered.html", document=link.version.document)
+
+
+def _answer_page(token: str, link: Link, *, problems: dict[str, str], status: int) -> tuple[str, int]:
+    document = link.version.document
+    questions = document.trust.profile.get("audit", {}).get("questions", [])
+    return (
+        render_template(
+            "links/answer.html",
+            token=token,
+            party=link.party,
+            document=document,
+            questions=questions,
+            problems=problems,
+            form=request.form,
+        ),
+        status,
+    )

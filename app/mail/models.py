@@ -28,6 +28,8 @@ class OutboundEmail(db.Model):  # type: ignore[name-defined]
     # Context for the template; never a token: links are signed when the email is built.
     context: Mapped[dict[str, Any]] = mapped_column(JSON)
     link_id: Mapped[int | None] = mapped_column(ForeignKey("link.id"))
+    attachment_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default=QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

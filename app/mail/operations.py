@@ -34,6 +34,7 @@ def queue_email(
     context: dict[str, Any],
     document_id: int | None = None,
     link: Link | None = None,
+    attachment: tuple[Any, str] | None = None,
 ) -> OutboundEmail:
     """Add an email to the outbox in the caller's transaction; it is sent after commit."""
     email = OutboundEmail(
@@ -43,6 +44,8 @@ def queue_email(
         context=context,
         document_id=document_id,
         link_id=link.id if link else None,
+        attachment_file_id=attachment[0].id if attachment else None,
+        attachment_name=attachment[1] if attachment else None,
     )
     db.session.add(email)
     db.session.flush()
@@ -96,6 +99,13 @@ def build_message(email: OutboundEmail) -> EmailMessage:
     message["Message-ID"] = email.message_id or make_msgid(f"countersign.{email.id}")
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)
+    if email.attachment_file_id is not None:
+        from ..storage import StoredFile
+
+        stored = db.session.get(StoredFile, email.attachment_file_id)
+        assert stored is not None
+        maintype, subtype = stored.media_type.split("/", 1)
+        message.add_attachment(stored.read(), maintype=maintype, subtype=subtype, filename=email.attachment_name)
     if config["PRINT_LINKS"] and "url" in context:
         print(f"[countersign] link for {email.to_name} <{email.to_email}>: {context['url']}")
     return message

@@ -26,5 +26,5 @@ class Trust(db.Model):  # type: ignore[name-defined]
         return dict(self.profile["defaults"])
 
     def template_for(self, kind: str) -> str:
-        """Return the path, relative to the templates folder, of the form for a kind."""
-        return str(self.profile["templates"][kind])
+        """Return the trust's form for a kind, relative to the templates folder (else the generic one)."""
+        return str(self.profile.get("templates", {}).get(kind, f"forms/generic/{kind}.docx"))

@@ -14,18 +14,13 @@ from ..extensions import db
 from .models import Trust
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-TEXT_DEFAULTS = (
-    "frequency",
-    "session_length",
-    "venue",
-    "preparation",
-    "cancellation",
-    "escalation",
-    "confidentiality",
-    "record_keeping",
-    "case_decisions",
-)
-NUMBER_DEFAULTS = {"review_period_months": (1, 60), "link_expiry_days": (1, 90)}
+REQUIRED_TERMS = ("frequency", "session_length", "venue")
+NUMBER_DEFAULTS = {
+    "review_period_months": (1, 60, True),
+    "link_expiry_days": (1, 90, True),
+    "session_interval_days": (1, 366, False),
+}
+ANSWER_TYPES = ("number", "yes_no", "text")
 
 
 class ProfileError(Exception):
@@ -51,6 +46,8 @@ def read_profile(path: Path, templates_dir: Path) -> dict[str, Any]:
 
 def validate_profile(data: dict[str, Any], templates_dir: Path) -> list[str]:
     """Return a sentence for every bad or missing field of a profile."""
+    from ..documents.kinds import KINDS
+
     problems: list[str] = []
     slug = data.get("slug")
     if not isinstance(slug, str) or not SLUG.match(slug):
@@ -61,27 +58,85 @@ def validate_profile(data: dict[str, Any], templates_dir: Path) -> list[str]:
     if not isinstance(defaults, dict):
         problems.append("[defaults]: required table")
         defaults = {}
-    for key in TEXT_DEFAULTS:
-        value = defaults.get(key)
-        if not isinstance(value, str) or not value.strip():
+    for key in REQUIRED_TERMS:
+        if not isinstance(defaults.get(key), str) or not defaults[key].strip():
             problems.append(f"defaults.{key}: required text")
-    for key, (low, high) in NUMBER_DEFAULTS.items():
+    for key, (low, high, required) in NUMBER_DEFAULTS.items():
         value = defaults.get(key)
+        if value is None and not required:
+            continue
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            problems.append(f"defaults.{key}: required whole number from {low} to {high}")
-    templates = data.get("templates")
-    if not isinstance(templates, dict) or "contract" not in templates:
-        problems.append("[templates]: required table naming at least the contract form")
+            problems.append(f"defaults.{key}: {'required ' if required else ''}whole number from {low} to {high}")
+    for key, value in defaults.items():
+        if key not in NUMBER_DEFAULTS and not (isinstance(value, str) and value.strip()):
+            problems.append(f"defaults.{key}: must be non-empty text")
+    templates = data.get("templates", {})
+    if not isinstance(templates, dict):
+        problems.append("[templates]: must be a table of kind = path")
         templates = {}
     for kind, relative in templates.items():
-        if not isinstance(relative, str):
+        if kind not in KINDS:
+            problems.append(f"templates.{kind}: unknown kind (known: {', '.join(KINDS)})")
+        elif not isinstance(relative, str):
             problems.append(f"templates.{kind}: must be a path")
+        else:
+            problems += _template_problems(f"templates.{kind}", relative, templates_dir)
+    problems += _record_problems(data.get("record", {}))
+    problems += _audit_problems(data.get("audit", {}))
+    agenda = data.get("agenda", {})
+    if not isinstance(agenda, dict) or not _texts(agenda.get("items", [])):
+        problems.append("agenda.items: must be a list of text")
+    return problems
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+
+
+def _template_problems(where: str, relative: str, templates_dir: Path) -> list[str]:
+    target = (templates_dir / relative).resolve()
+    if templates_dir.resolve() not in target.parents:
+        return [f"{where}: must stay inside {templates_dir}"]
+    if not target.is_file():
+        return [f"{where}: no file at {relative}"]
+    return []
+
+
+def _record_problems(record: Any) -> list[str]:
+    if not isinstance(record, dict):
+        return ["[record]: must be a table"]
+    problems = []
+    sections = record.get("sections", [])
+    if not _texts(sections):
+        problems.append("record.sections: must be a list of section titles")
+    elif len(set(sections)) != len(sections):
+        problems.append("record.sections: titles must differ")
+    if not isinstance(record.get("actions_table", True), bool):
+        problems.append("record.actions_table: must be true or false")
+    return problems
+
+
+def _audit_problems(audit: Any) -> list[str]:
+    if not isinstance(audit, dict):
+        return ["[audit]: must be a table"]
+    problems = []
+    questions = audit.get("questions", [])
+    if not isinstance(questions, list):
+        return ["audit.questions: must be a list of { text, answer, comments }"]
+    for number, question in enumerate(questions, start=1):
+        where = f"audit.questions[{number}]"
+        if not isinstance(question, dict):
+            problems.append(f"{where}: must be {{ text = ..., answer = ... }}")
             continue
-        target = (templates_dir / relative).resolve()
-        if templates_dir.resolve() not in target.parents:
-            problems.append(f"templates.{kind}: must stay inside {templates_dir}")
-        elif not target.is_file():
-            problems.append(f"templates.{kind}: no file at {relative}")
+        if not isinstance(question.get("text"), str) or not question["text"].strip():
+            problems.append(f"{where}.text: required text")
+        if question.get("answer") not in ANSWER_TYPES:
+            problems.append(f"{where}.answer: one of {', '.join(ANSWER_TYPES)}")
+        if not isinstance(question.get("comments", False), bool):
+            problems.append(f"{where}.comments: true or false")
+        unknown = set(question) - {"text", "answer", "comments"}
+        if unknown:
+            problems.append(f"{where}: unknown keys {', '.join(sorted(unknown))}")
     return problems
 
 

@@ -1,0 +1,188 @@
+"""A pool of warm LibreOffice processes converting contracts (.docx) to PDF/A-2b."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import xmlrpc.client
+from pathlib import Path
+from types import TracebackType
+
+from .checks import docx_problem, pdf_problem
+from .errors import ConversionError
+from .libreoffice import find_installation, unoserver_path
+from .worker import Launch, Worker, WorkerGone, WorkerTimeout
+
+log = logging.getLogger(__name__)
+
+
+class _Generation:
+    """The workers of a pool from its first conversion until close() (or a fork)."""
+
+    def __init__(self) -> None:
+        self.owner = os.getpid()
+        self.available = threading.Condition()
+        self.launch: Launch | None = None
+        self.workers: list[Worker] = []
+        self.idle: list[Worker] = []
+        self.closed = False
+
+
+class ConverterPool:
+    """Keep LibreOffice processes warm and convert .docx to PDF/A-2b on whichever is free.
+
+    Nothing starts until the first conversion; then one process per conversion running at
+    once, up to `size`. A process that hangs past `timeout` or dies is replaced and the
+    conversion retried once; a process is replaced after `max_conversions`. close() stops
+    them all; a later conversion starts afresh.
+    """
+
+    def __init__(
+        self,
+        size: int | None = None,
+        *,
+        work_dir: Path,
+        timeout: float = 60,
+        max_conversions: int = 200,
+        soffice: str | None = None,
+        uno_python: str | None = None,
+        start_timeout: float = 60,
+    ) -> None:
+        if size is not None and size < 0:
+            raise ValueError("size must be positive, or None for one process per core")
+        self.size = size or os.cpu_count() or 1
+        self.work_dir = Path(work_dir)
+        self.timeout = timeout
+        self.max_conversions = max_conversions
+        self.start_timeout = start_timeout
+        self._soffice = soffice
+        self._uno_python = uno_python
+        self._generation = _Generation()
+
+    def __enter__(self) -> ConverterPool:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def convert_docx_to_pdf(self, docx: bytes) -> bytes:
+        """Convert a .docx document to PDF/A-2b; raise ConversionError if that cannot be done."""
+        generation = self._current()
+        self._prepare(generation)
+        if problem := docx_problem(docx):
+            raise ConversionError(f"Cannot convert to PDF: {problem}.")
+        failure = ""
+        for attempt in (1, 2):
+            worker = self._borrow(generation)
+            try:
+                pdf = self._convert_on(worker, docx)
+                if problem := pdf_problem(pdf):
+                    raise WorkerGone(problem)
+                return pdf
+            except (WorkerTimeout, WorkerGone) as error:
+                failure = str(error)
+                log.warning(
+                    "LibreOffice worker %d (pid %s) failed on attempt %d: %s; restarting it",
+                    worker.index, worker.pid, attempt, failure,
+                )  # fmt: skip
+                worker.kill()
+            finally:
+                self._give_back(generation, worker)
+        raise ConversionError(f"LibreOffice failed to convert the document twice: {failure}.")
+
+    def worker_pids(self) -> dict[int, int]:
+        """The process (group) id of each running worker, by worker index."""
+        workers = self._generation.workers
+        return {w.index: w.pid for w in workers if w.pid is not None and not w.exited()}
+
+    def close(self) -> None:
+        """Stop every LibreOffice process of this pool and remove their profiles and files."""
+        if self._generation.owner != os.getpid():
+            self._current()  # forked: those processes belong to the parent
+            return
+        generation, self._generation = self._generation, _Generation()
+        with generation.available:
+            generation.closed = True
+            generation.available.notify_all()
+        stoppers = []
+        for worker in generation.workers:  # in parallel: each takes a second or two
+            stopper = threading.Thread(target=worker.close, name=f"stop-libreoffice-{worker.index}")
+            try:
+                stopper.start()
+            except RuntimeError:  # Python 3.12+ starts no thread at interpreter shutdown (atexit)
+                worker.close()
+                continue
+            stoppers.append(stopper)
+        for stopper in stoppers:
+            stopper.join()
+        if generation.launch is not None:
+            shutil.rmtree(generation.launch.folder, ignore_errors=True)
+
+    def _current(self) -> _Generation:
+        """This process's workers; after fork() the parent's processes are not ours to use."""
+        if self._generation.owner != os.getpid():
+            for worker in self._generation.workers:
+                worker.forget()
+            self._generation = _Generation()
+        return self._generation
+
+    def _prepare(self, generation: _Generation) -> None:
+        """Find LibreOffice and make the workers' folder, once (raises ConversionUnavailable)."""
+        with generation.available:
+            if generation.launch is not None:
+                return
+            installation = find_installation(self._soffice, self._uno_python)
+            self.work_dir.mkdir(parents=True, exist_ok=True)
+            # A folder per pool and process: two LibreOffices must never share a profile.
+            folder = Path(tempfile.mkdtemp(prefix=f"pool-{os.getpid()}-", dir=self.work_dir))
+            generation.launch = Launch(installation, folder, unoserver_path(folder / "pythonpath"))
+            generation.workers = [Worker(i, generation.launch) for i in range(self.size)]
+            generation.idle = list(generation.workers)
+
+    def _borrow(self, generation: _Generation) -> Worker:
+        """Take a free worker, preferring one already running; wait while all are busy."""
+        with generation.available:
+            while not generation.idle and not generation.closed:
+                generation.available.wait()
+            if generation.closed:
+                raise ConversionError("The LibreOffice pool was closed during the conversion.")
+            idle = generation.idle
+            running = [w for w in idle if w.started and w.conversions < self.max_conversions]
+            worker = running[-1] if running else min(idle, key=lambda w: w.index)
+            idle.remove(worker)
+            return worker
+
+    def _give_back(self, generation: _Generation, worker: Worker) -> None:
+        with generation.available:
+            generation.idle.append(worker)
+            generation.available.notify()
+
+    def _convert_on(self, worker: Worker, docx: bytes) -> bytes:
+        """Start or recycle the worker as needed, then convert on it."""
+        if worker.started and worker.conversions >= self.max_conversions:
+            log.info(
+                "LibreOffice worker %d recycled after %d conversions (pid %d)",
+                worker.index, worker.conversions, worker.pid,
+            )  # fmt: skip
+            worker.stop()
+        elif worker.started and worker.exited():
+            log.warning("LibreOffice worker %d (pid %d) has died; restarting it", worker.index, worker.pid)
+            worker.kill()
+        worker.start(self.start_timeout)
+        try:
+            return worker.convert(docx, self.timeout)
+        except xmlrpc.client.Fault as fault:
+            reason = fault.faultString.split(":", 1)[-1].strip()  # "<class 'RuntimeError'>:Could not…"
+            if not worker.healthy():
+                raise WorkerGone(f"LibreOffice failed: {reason}") from None
+            raise ConversionError(f"LibreOffice could not convert the document: {reason}") from None
+        except RuntimeError as error:  # unoserver's client refusing our parameters
+            raise ConversionError(f"unoserver refused the conversion: {error}") from error
