@@ -42,12 +42,16 @@ def trusts_load() -> None:
     from .trusts.profiles import ProfileError, bundled_profiles, install_profile, read_profile
 
     templates = Path(current_app.config["TEMPLATES_DIR"])
+    refused = []
     for path in bundled_profiles(templates):
         try:
             trust = install_profile(read_profile(path, templates))
         except ProfileError as exc:
-            _fail("\n".join([f"{exc.source}:", *(f"  - {p}" for p in exc.problems)]))
+            refused.append("\n".join([f"{exc.source}:", *(f"  - {p}" for p in exc.problems)]))
+            continue
         click.echo(f"installed {trust.slug}: {trust.name}")
+    if refused:
+        _fail("these profiles were not installed:\n" + "\n".join(refused))
 
 
 @trusts_cli.command("install")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from flask import current_app
 
+from ..conversion.checks import PDFIUM_LOCK as _lock  # pdfium is not thread-safe, even across documents
 from ..storage import StoredFile
 
 SCALE = 1.5  # 108 dpi: legible on a phone, light enough for a slow school network
-_lock = threading.Lock()  # pdfium is not thread-safe
 
 
 def _folder(pdf: StoredFile) -> Path:
