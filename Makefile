@@ -8,7 +8,7 @@ APT_PACKAGES := python3-venv libreoffice-writer-nogui python3-uno fonts-liberati
                 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core poppler-utils
 export FLASK_APP := app
 
-.PHONY: install system-packages migrate run test bench gallery clean
+.PHONY: install system-packages migrate run test bench gallery forms clean
 
 install: system-packages $(VENV)/.installed migrate
 
@@ -47,6 +47,12 @@ test: install
 bench: install
 	$(BIN)/python bench/seal.py
 	$(BIN)/python bench/convert.py
+
+gallery: install
+	$(BIN)/python docs/gallery/make.py
+
+forms: $(VENV)/.installed
+	$(BIN)/python document_templates/build_forms.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -82,7 +82,7 @@ class Mailbox:
     def link(message: EmailMessage) -> str:
         body = message.get_body(preferencelist=("plain",))
         assert body is not None
-        match = re.search(r"https?://\S+/(?:s|d)/\S+", body.get_content())
+        match = re.search(r"https?://\S+/(?:s|d|a)/\S+", body.get_content())
         assert match, "no personal link in the message"
         return match.group(0)
 

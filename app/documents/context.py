@@ -96,7 +96,10 @@ def _kind_context(document: Document, version: DocumentVersion, context: dict[st
     fields = version.fields
     profile = document.trust.profile
     if document.kind == "agenda":
-        return {"open_actions": [_action(a, with_done=False) for a in open_actions_for(document)]}
+        return {
+            "open_actions": [_action(a, with_done=False) for a in open_actions_for(document)],
+            "standard_items": list(profile.get("agenda", {}).get("items", [])),
+        }
     if document.kind == "record":
         done = set(fields.get("done_actions", []))
         roles = [{"name": p.name, "role": p.role_label} for p in document.parties]
@@ -117,6 +120,8 @@ def _kind_context(document: Document, version: DocumentVersion, context: dict[st
                 {
                     "number": number,
                     "text": q["text"],
+                    "answer_type": q["answer"],
+                    "has_comments": bool(q.get("comments", False)),
                     "answer": answers[number - 1]["answer"] if number <= len(answers) else "",
                     "comments": answers[number - 1]["comments"] if number <= len(answers) else "",
                 }

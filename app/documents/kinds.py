@@ -146,7 +146,10 @@ KINDS: dict[str, Kind] = {
         Kind("group-contract", "Group supervision contract", _CONTRACT_ALL, many_supervisees=True),
         Kind("clinical-contract", "Clinical supervision contract", _CONTRACT_ALL + CLINICAL_FIELDS),
         Kind("agenda", "Supervision agenda", PARTY_FIELDS + AGENDA_FIELDS, many_supervisees=True,
-             needs_agreement=False, extra_variables={"open_actions": [{"what": "…", "who": "…", "due": "…"}]}),
+             needs_agreement=False, extra_variables={
+                 "open_actions": [{"id": 3, "what": "…", "who": "…", "due": "…"}],
+                 "standard_items": ["Welcome", "Review of actions from last meeting"],
+             }),
         Kind("record", "Supervision record", PARTY_FIELDS + RECORD_FIELDS, many_supervisees=True,
              extra_variables={
                  "attendees": [{"name": "Alex Morgan", "role": "Supervisor"}],
@@ -159,7 +162,8 @@ KINDS: dict[str, Kind] = {
              agreed_by=("supervisee",),
              extra_variables={
                  "answered_date": "2 July 2027",
-                 "questions": [{"number": 1, "text": "…", "answer": "…", "comments": "…"}],
+                 "questions": [{"number": 1, "text": "…", "answer_type": "yes_no", "has_comments": True,
+                                "answer": "…", "comments": "…"}],
              }),
     )
 }
@@ -329,25 +333,22 @@ def example_context(spec: Kind, profile: dict[str, Any] | None = None) -> dict[s
 
 
 def required_variables(spec: Kind) -> list[str]:
-    """Return the variables every form of this kind must show somewhere."""
-    required = ["supervisor.name", "signed.supervisor.name"]
-    required += ["supervisees"] if spec.many_supervisees else ["supervisee.name"]
-    if spec.needs_agreement and not spec.many_supervisees:
-        required.append("signed.supervisee.name")
-    if spec.needs_agreement and spec.many_supervisees:
-        required.append("signed.supervisees")
-    if not spec.needs_agreement:
-        required = [r for r in required if not r.startswith("signed.")]
+    """Return what every form of this kind must show somewhere (a path counts if anything under it is shown)."""
     named = {"case_reference": "case.reference", "case_background": "case.background"}
+    required = []
     for f in spec.fields:
-        if f.required:
-            prefix = f.name.split("_", 1)[0]
-            if prefix in {"supervisor", "supervisee"} and f.name not in named:
-                required.append(f"{prefix}.{f.name.split('_', 1)[1]}")
-            else:
-                required.append(named.get(f.name, f.name))
-    if spec.name == "contract" or spec.name.endswith("-contract"):
-        required += ["agreed_date", "review_date"]
+        if not f.required:
+            continue
+        prefix, _, rest = f.name.partition("_")
+        if prefix in {"supervisor", "supervisee"}:
+            required.append(f"{prefix}.{rest}")
+        else:
+            required.append(named.get(f.name, f.name))
+    if spec.name.endswith("contract"):
+        required += ["agreed_date", "review_date", "supervisor.name", "signed.supervisor"]
+        required += ["supervisees", "signed.supervisees"] if spec.many_supervisees else ["supervisee.name", "signed.supervisee"]
+    elif spec.needs_agreement:
+        required.append("signed")  # who agreed, and when, on the sealed copy
     if spec.name == "audit":
         required.append("questions")
     return required

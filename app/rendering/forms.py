@@ -120,7 +120,7 @@ class _StrictTemplate(DocxTemplate):
         return super().fix_tables(xml)
 
 
-def _jinja_line(exc: TemplateError) -> int | None:
+def _jinja_line(exc: BaseException) -> int | None:
     """Return the template line Jinja blames: the syntax error's, or the deepest template frame's."""
     if isinstance(exc, TemplateSyntaxError):
         return exc.lineno

@@ -30,9 +30,10 @@ def path_of(url: str) -> str:
 def pdf_text(data: bytes) -> str:
     document = pdfium.PdfDocument(data)
     try:
-        return "\n".join(page.get_textpage().get_text_range() for page in document)
+        text = "\n".join(page.get_textpage().get_text_range() for page in document)
     finally:
         document.close()
+    return text.replace("\ufffe", "-")  # pdfium marks a hyphen where a line was broken with U+FFFE
 
 
 def events(app: Any, document_id: int, type: str | None = None) -> list[AuditEvent]:

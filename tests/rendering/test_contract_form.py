@@ -9,7 +9,16 @@ from docx import Document
 from app.rendering import render_docx
 from app.trusts.profiles import validate_profile
 
-from .support import TEMPLATES, all_text, contract_context, contract_path, paragraphs, part_xml, profile, texts
+from .support import (
+    TEMPLATES,
+    all_text,
+    contract_context,
+    contract_path,
+    paragraphs,
+    part_xml,
+    profile,
+    texts,
+)
 
 # Appendix A of the Heart of Mercia Academy Trust's Safeguarding Supervision Policy, as printed.
 APPENDIX_A_BULLETS = (

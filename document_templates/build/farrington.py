@@ -1,0 +1,384 @@
+"""Farrington Academy (seed 001): its policy's appendices as docxtpl forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from docx.document import Document as DocumentObject
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
+from docx.shared import Cm, Pt
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from .common import GREY, fix_table, new_form, shade, signature, write
+
+# Countersign's own requirement, printed beside every case: not the academy's wording.
+CASE_NOTE = "Use an anonymised case reference (initials or case-system id), never a child's name"
+
+# --- Building blocks this trust's forms need beyond common.py ----------------------------------
+
+
+def _paragraph(container, text: str = "", *, bold: bool = False, size: float | None = None,
+               before: float = 0, after: float = 4, indent: float | None = None,
+               keep: bool = False, style: str | None = None) -> Paragraph:
+    """Add a paragraph holding text as one run (a tag in it stays whole)."""
+    if isinstance(container, _Cell) and len(container.paragraphs) == 1 and not container.paragraphs[0].runs:
+        paragraph = container.paragraphs[0]  # a new cell's own empty paragraph
+    else:
+        paragraph = container.add_paragraph()
+    if style:
+        paragraph.style = style
+    fmt = paragraph.paragraph_format
+    fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+    if indent is not None:
+        fmt.left_indent = Cm(indent)
+    fmt.keep_with_next = keep or None
+    if text:
+        write(paragraph, text, bold=bold, size=size)
+    return paragraph
+
+
+def _tag(container, tag: str) -> None:
+    """Add a paragraph-level tag ({%p ... %}) alone in its paragraph."""
+    _paragraph(container, tag, after=0)
+
+
+def _note(container, text: str) -> None:
+    """Add a small grey line: Countersign's wording, set apart from the academy's."""
+    paragraph = _paragraph(container, after=2)
+    write(paragraph, text, italic=True, size=8, colour=GREY)
+
+
+def _struck(paragraph: Paragraph, text: str) -> None:
+    """Append text struck through: the role deleted "as appropriate"."""
+    paragraph.add_run(text).font.strike = True
+
+
+def _row(table: Table, label: str, *, shaded: bool = False) -> _Cell:
+    """Add a label | value row; return the value cell."""
+    cells = table.add_row().cells
+    _paragraph(cells[0], label, bold=True, after=0)
+    if shaded:
+        shade(cells[0])
+    return cells[1]
+
+
+def _tag_row(table: Table, tag: str) -> None:
+    """Add a row holding only a row-level tag ({%tr ... %})."""
+    cells = table.add_row().cells
+    merged = cells[0].merge(cells[-1])
+    merged.paragraphs[0].add_run(tag)
+
+
+def _list(cell: _Cell, loop: str, items: str, item: str, *, style: str | None = None) -> None:
+    """Fill a cell with one paragraph per item; an empty list leaves one empty paragraph."""
+    _tag(cell, "{%%p for %s %%}" % loop)
+    _paragraph(cell, item, after=2, style=style)
+    _tag(cell, "{%p endfor %}")
+    _tag(cell, "{%%p if not %s %%}" % items)
+    _paragraph(cell, after=0)  # Word requires a paragraph in every cell
+    _tag(cell, "{%p endif %}")
+
+
+def _actions_table(cell: _Cell, loop: str, columns: tuple[tuple[str, str, float], ...]) -> None:
+    """Put a table of actions, one row per item of loop, inside a cell."""
+    table = cell.add_table(rows=1, cols=len(columns))
+    for header, (caption, _, _) in zip(table.rows[0].cells, columns, strict=True):
+        _paragraph(header, caption, bold=True, after=0)
+        shade(header)
+    _tag_row(table, "{%%tr for %s %%}" % loop)
+    for value, (_, tag, _) in zip(table.add_row().cells, columns, strict=True):
+        _paragraph(value, tag, after=0)
+    _tag_row(table, "{%tr endfor %}")
+    fix_table(table, [width for _, _, width in columns])
+    cell._tc.remove(cell.paragraphs[0]._p)  # the cell's own empty paragraph, above the table
+
+
+def _agreement(cell: _Cell, who: str) -> None:
+    """Write a party's agreement from a loop variable (signed.supervisees' items)."""
+    _paragraph(cell, "{{ %s.name }}" % who, after=0)
+    _tag(cell, "{%%p if %s.name %%}" % who)
+    _note(cell, "Agreed electronically")
+    _tag(cell, "{%p endif %}")
+
+
+def _finish(table: Table, widths: tuple[float, ...], *, tall_rows: tuple[int, ...] = ()) -> None:
+    fix_table(table, widths)
+    for index, row in enumerate(table.rows):
+        for cell in row.cells:
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+        if index in tall_rows:
+            row.height, row.height_rule = Cm(1.2), WD_ROW_HEIGHT_RULE.AT_LEAST
+
+
+# --- Appendix 1: Contract / Written Agreement of Supervision ---------------------------------------
+
+# The agreement's sections, heading and text as Appendix 1 prints them.
+FARRINGTON_AGREEMENT_CLAUSES = (
+    ('Purpose and Aim',
+     'The purpose and Aim of the written agreement for supervision is to set out clear roles, '
+     'responsibilities and guidelines to ensure that child protection supervision occurs in a safe and'
+     " secure environment and the role of individual's is clearly defined. Child protection "
+     'supervision has the purpose of offering the Supervisor and Supervisee the opportunity to '
+     'critically reflect on child protection cases and issues with a view to seeking further '
+     'appropriate action if necessary, in the best interests and safeguarding of any child discussed.'),
+    ('The role of the Supervisor',
+     'The role of the supervisor is to ensure that Supervision occurs regularly, is purposeful and is '
+     'recorded and stored confidentially. The Supervisor is responsible for ensuring that any '
+     'discussion and actions agreed occurs within an agreed timescale and is the most senior person '
+     'within the supervision, taking ultimate responsible for any outlined or agreed tasks occurring. '
+     'The Supervisor should have more experience and knowledge in the area of Child Protection and '
+     'should be able to support and advise the supervisee in clear direction on cases, e.g. where to '
+     'go to for additional advice and support and how to progress individual matters with key '
+     'agencies. The Supervisor should support the Supervisee in critical thinking, reflection and '
+     'challenge and be approachable and flexible to additional support that may be required for the '
+     'Supervisee. The Supervisor should ensure that the record made of the Supervision is an accurate '
+     'reflection of the discussion and ensure both parties sign and date it.'),
+    ('The role of the Supervisee',
+     'The role of the Supervisee is to ensure that Supervision is occurring regularly and to make any '
+     'additional requests for support at any time when required in the protection of a child. The '
+     'Supervisee is responsible for providing an up to date and accurate reflection of the current '
+     'situation regarding individual cases so that discussion and decision making can occur with all '
+     'of the most relevant factors considered. The Supervisee should bring to Supervision any other '
+     'additional issues to be discussed for the Supervision Agenda, e.g. any personal conflict or time'
+     ' management issues. The Supervisee should ensure that the record made of the Supervision is an '
+     'accurate reflection of the discussion before signing and dating it.'),
+    ('The frequency of Supervision',
+     'Frequency of Supervision should be set depending on the circumstances of the setting and the '
+     'type of supervision. The minimum recommendation for Child Protection Supervision for schools '
+     'should be at least once per term so, in total six sessions per academic year. For Peer '
+     'Supervision and Group Supervision it is recommended that this should occur at least once per '
+     'term with a longer timescale permitted where individual cases are not being discussed (e.g. '
+     'group supervision)'),
+    ('The Agenda',
+     'Both the Supervisor and Supervisee should bring items to be discussed to the agenda including '
+     'any personal issues, health and safety issues or generic child protection issues including '
+     'policy and procedures. Supervision is not solely for the purpose of discussing individual cases '
+     'but rather the opportunity to critically and personally reflect on any issues regarding child '
+     'protection and the safety and well being of young people.'),
+    ('The Record-Keeping',
+     'As highlighted in the Supervision Policy by adhering to this written agreement /contract both '
+     'the Supervisor and Supervisee agree to ensure that accurate record keeping is made and stored '
+     'securely.'),
+    ('Confidentiality',
+     'As highlighted in the Supervision Policy by adhering to this written agreement / contract both '
+     'the Supervisor and Supervisee agree to ensure that Confidentiality is maintained.'),
+    ('Diversity and Equality',
+     'Both the Supervisor and Supervisee should ensure that any issues regarding diversity and '
+     'equality are embedded into the practice of Supervision, for example ethnicity, race, religion, '
+     'vulnerability, gender and disability to name a few. Care should be taken to discuss the impact '
+     'of any diversity or equality issues regarding any child or adult in cases discussed and extra '
+     'time and research should be given to address any such issues which may further impact on the '
+     'safety and protection of any child discussed.'),
+    ('Resolving Individual Issues',
+     'It is imperative that for Supervision to work effectively both the Supervisor/ Supervisee feel '
+     'safe and confident within the structure and process. In the event that there may be a difference'
+     ' or opinion or challenge between either party it is important that an agreed contingency plan is'
+     ' in place. For example this could be alternative arrangements between Supervisor or Supervisee '
+     'or an external opinion may be sought to resolve any outstanding issues.'),
+)
+
+# "We have agreed to the following individual terms:" — each line's printed frame, the blank
+# ("....." on paper) filled by the term or the document's value.
+FARRINGTON_INDIVIDUAL_TERMS = (
+    ("Supervision to be held {{ terms.frequency }}", None),
+    ("Supervision to last a time period of approximately {{ terms.session_length }}", None),
+    ("Supervision Agenda will have the following Standard Items to be discussed",
+     "{{ terms.agenda_standard_items }}"),
+    ("Supervision to be attended by {{ terms.attended_by }}", None),
+    ("Supervision to be recorded by {{ terms.recorded_by }}", None),
+    ("Supervision to be stored by {{ terms.stored_by }}", None),
+    ("Supervision Contract to be reviewed on {{ review_date }}", None),
+    ("In the event of any unresolved issues / changes to Contract the following Contingency Plan "
+     "will be put in place", "{{ terms.contingency_plan }}"),
+)
+
+
+def farrington_contract() -> DocumentObject:
+    """Return Appendix 1 of the Farrington policy, with its Contract of Agreement."""
+    doc = new_form(title="Contract/Written Agreement of Supervision")
+    _paragraph(doc, "Appendix 1: Contract/Written Agreement of Supervision", bold=True, size=14, after=10)
+    for heading, text in FARRINGTON_AGREEMENT_CLAUSES:
+        _paragraph(doc, heading, bold=True, before=4, after=3, keep=True)
+        _paragraph(doc, text, after=6)
+
+    title = _paragraph(doc, "Contract of Agreement", bold=True, size=13, after=2)
+    title.paragraph_format.page_break_before = True
+    _note(doc, "Date of agreement: {{ agreed_date }}")
+    _paragraph(doc, after=4)
+    _tag(doc, "{%p if school %}")
+    _paragraph(doc, "School / Setting: {{ school }}", after=8)
+    _tag(doc, "{%p endif %}")
+
+    # "<delete as appropriate>": the role that does not apply is struck through.
+    for who, struck_first in (("supervisor", False), ("supervisee", True)):
+        line = _paragraph(doc, after=6)
+        write(line, "I {{ %s.name }} agree to take on the role of " % who)
+        if struck_first:
+            _struck(line, "Supervisor")
+            write(line, " / Supervisee. <delete as appropriate>")
+        else:
+            write(line, "Supervisor / ")
+            _struck(line, "Supervisee")
+            write(line, ". <delete as appropriate>")
+        _paragraph(doc, "My role / position in the School / Setting is {{ %s.position }}" % who, after=10)
+
+    _paragraph(doc, "We have agreed to the following individual terms:", bold=True, after=6)
+    for frame, lines in FARRINGTON_INDIVIDUAL_TERMS:
+        _paragraph(doc, frame, after=2 if lines else 6, keep=bool(lines))
+        if lines:
+            _paragraph(doc, lines, indent=0.75, after=6)
+    # Agreed beyond the printed terms: shown only when the author gave them.
+    _tag(doc, "{%p if other_agreements %}")
+    _paragraph(doc, "{{ other_agreements }}", after=6)
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p if supervisee_expectations %}")
+    _paragraph(doc, "What the Supervisee expects from supervision: {{ supervisee_expectations }}", after=6)
+    _tag(doc, "{%p endif %}")
+
+    _paragraph(doc, "I have read and agreed to the above written contract including our individual "
+                    "terms of agreement:", before=10, after=6, keep=True)
+    table = doc.add_table(rows=0, cols=3)
+    for who, struck_first in (("supervisor", False), ("supervisee", True)):
+        signed = _row(table, "Signed")
+        signature(signed, who)
+        role = table.rows[-1].cells[2]
+        caption = _paragraph(role, after=0)
+        if struck_first:
+            _struck(caption, "Supervisor")
+            write(caption, "/Supervisee")
+        else:
+            write(caption, "Supervisor/")
+            _struck(caption, "Supervisee")
+        date = _row(table, "Date")
+        merged = date.merge(table.rows[-1].cells[2])
+        _paragraph(merged, "{{ signed.%s.date }}" % who, after=0)
+    _finish(table, (2.5, 9.5, 5.0), tall_rows=(0, 2))
+    doc.add_paragraph()  # Word wants a paragraph after a table that ends the body
+    return doc
+
+
+# --- Appendix 2: Formal Recording of Supervision -------------------------------------------------
+
+
+def _case_rows(table: Table, first_label: str, reference: str, text: str, advice: str, actions: str) -> None:
+    """Add the three case rows: case (with its anonymised reference), advice, actions."""
+    case = _row(table, first_label)
+    line = _paragraph(case, "Case reference: ", bold=True, after=0)
+    write(line, reference)
+    _note(case, CASE_NOTE)
+    _paragraph(case, text, after=0)
+    _paragraph(_row(table, "Advice/Guidance given:"), advice, after=0)
+    _paragraph(_row(table, "Actions to be taken:"), actions, after=0)
+
+
+def _signatures(doc: DocumentObject, supervisees: str) -> None:
+    """Add "Signed (Supervisor)" and "Signed.....(Supervisee)", dated, one row a party."""
+    table = doc.add_table(rows=0, cols=5)
+    cells = table.add_row().cells
+    _paragraph(cells[0], "Signed", bold=True, after=0)
+    signature(cells[1], "supervisor")
+    _paragraph(cells[2], "(Supervisor)", after=0)
+    _paragraph(cells[3], "Date:", bold=True, after=0)
+    _paragraph(cells[4], "{{ signed.supervisor.date }}", after=0)
+    _tag_row(table, "{%%tr for party in %s %%}" % supervisees)
+    cells = table.add_row().cells
+    _paragraph(cells[0], "Signed", bold=True, after=0)
+    _agreement(cells[1], "party")
+    _paragraph(cells[2], "(Supervisee)", after=0)
+    _paragraph(cells[3], "Date:", bold=True, after=0)
+    _paragraph(cells[4], "{{ party.date }}", after=0)
+    _tag_row(table, "{%tr endfor %}")
+    _finish(table, (2.0, 6.2, 2.8, 1.6, 4.4), tall_rows=(0, 2))
+
+
+def farrington_record() -> DocumentObject:
+    """Return Appendix 2 of the Farrington policy, the Record of Supervision."""
+    doc = new_form(title="Record of Supervision")
+    _paragraph(doc, "Appendix 2: Formal Recording of Supervision", bold=True, size=14, after=6)
+    _paragraph(doc, "Record of Supervision", bold=True, size=13, after=8)
+
+    table = doc.add_table(rows=0, cols=2)
+    _paragraph(_row(table, "Name of Supervisor:"), "{{ supervisor.name }}", after=0)
+    _paragraph(_row(table, "Position of person in school:"), "{{ supervisor.position }}", after=0)
+    _tag_row(table, "{%tr for person in supervisees %}")
+    _paragraph(_row(table, "Name of Supervisee:"), "{{ person.name }}", after=0)
+    _paragraph(_row(table, "Position of person in school:"), "{{ person.position }}", after=0)
+    _tag_row(table, "{%tr endfor %}")
+    _paragraph(_row(table, "Name of school:"), "{{ school }}", after=0)
+    _paragraph(_row(table, "Date:"), "{{ session_date }}", after=0)
+    _list(_row(table, "Agenda Items to be discussed:"), "item in agenda_items", "agenda_items",
+          "{{ item }}", style="List Bullet")
+
+    _tag_row(table, "{%tr if open_actions %}")
+    _actions_table(_row(table, "Review of actions from last meeting:"), "action in open_actions", (
+        ("Action", "{{ action.what }}", 4.0), ("By whom", "{{ action.who }}", 2.8),
+        ("By when", "{{ action.due }}", 2.8), ("Done", "{{ action.done }}", 1.4)))
+    _tag_row(table, "{%tr endif %}")
+
+    _tag_row(table, "{%tr for section in sections %}")
+    _paragraph(table.add_row().cells[0], "{{ section.title }}:", bold=True, after=0)
+    _paragraph(table.rows[-1].cells[1], "{{ section.text }}", after=0)
+    _tag_row(table, "{%tr endfor %}")
+
+    _tag_row(table, "{%tr if actions %}")
+    _actions_table(_row(table, "Agreed actions:"), "action in actions", (
+        ("Action", "{{ action.what }}", 5.4), ("By whom", "{{ action.who }}", 2.8),
+        ("By when", "{{ action.due }}", 2.8)))
+    _tag_row(table, "{%tr endif %}")
+
+    _tag_row(table, "{%tr for case in cases %}")
+    _case_rows(table, "Individual Case to be discussed:", "{{ case.reference }}", "{{ case.discussion }}",
+               "{{ case.advice }}", "{{ case.actions }}")
+    _tag_row(table, "{%tr endfor %}")
+    _tag_row(table, "{%tr if not cases %}")
+    _case_rows(table, "Individual Case to be discussed:", "", "", "", "")
+    _tag_row(table, "{%tr endif %}")
+
+    _tag_row(table, "{%tr if next_session_date %}")
+    _paragraph(_row(table, "Date of next supervision:"), "{{ next_session_date }}", after=0)
+    _tag_row(table, "{%tr endif %}")
+    _finish(table, (5.0, 12.0))
+
+    _paragraph(doc, after=6)
+    _signatures(doc, "signed.supervisees")
+    doc.add_paragraph()
+    return doc
+
+
+# --- Individual Case Proforma ----------------------------------------------------------------------
+
+
+def farrington_case_proforma() -> DocumentObject:
+    """Return the Farrington policy's Individual Case Proforma."""
+    doc = new_form(title="Individual Case Proforma")
+    _paragraph(doc, "Individual Case Proforma:", bold=True, size=14, after=8)
+    table = doc.add_table(rows=0, cols=2)
+    # Who and when, in Appendix 2's words: the proforma itself prints only the case.
+    _paragraph(_row(table, "Name of Supervisor:"), "{{ supervisor.name }}", after=0)
+    _paragraph(_row(table, "Name of Supervisee:"), "{{ supervisee.name }}", after=0)
+    _paragraph(_row(table, "Name of school:"), "{{ school }}", after=0)
+    _paragraph(_row(table, "Date:"), "{{ session_date }}", after=0)
+    _case_rows(table, "Individual Case to be discussed including background:", "{{ case.reference }}",
+               "{{ case.background }}", "{{ case.advice }}", "{{ case.actions }}")
+    _finish(table, (5.0, 12.0), tall_rows=(4, 5, 6))
+
+    _paragraph(doc, after=6)
+    table = doc.add_table(rows=0, cols=5)
+    for who, caption in (("supervisor", "(Supervisor)"), ("supervisee", "(Supervisee)")):
+        cells = table.add_row().cells
+        _paragraph(cells[0], "Signed", bold=True, after=0)
+        signature(cells[1], who)
+        _paragraph(cells[2], caption, after=0)
+        _paragraph(cells[3], "Date:", bold=True, after=0)
+        _paragraph(cells[4], "{{ signed.%s.date }}" % who, after=0)
+    _finish(table, (2.0, 6.2, 2.8, 1.6, 4.4), tall_rows=(0, 1))
+    doc.add_paragraph()
+    return doc
+
+
+FORMS: dict[str, Callable[[], DocumentObject]] = {
+    "contract": farrington_contract,
+    "record": farrington_record,
+    "case-proforma": farrington_case_proforma,
+}

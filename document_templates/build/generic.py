@@ -1,0 +1,562 @@
+"""Generic forms, one per kind, for a trust without a form of its own: no trust's wording in them.
+
+Everything trust-specific arrives as a variable: the trust's name, its terms (`terms.frequency`,
+`terms.session_length` and `terms.venue` always; any other term only if the profile has it),
+the record's sections and the audit's questions. Also holds the blocks the trust modules share
+(rows repeated by `{%tr %}`, vertically merged cells, headings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from docx.document import Document as DocumentObject
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
+from docx.oxml import OxmlElement
+from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table, _Cell, _Row
+from docx.text.paragraph import Paragraph
+
+from .common import GREY, TEXT_WIDTH_CM, fix_table, merge_row, new_form, set_font, shade, signature, write
+
+BLACK = RGBColor(0, 0, 0)
+# Shown beside every case reference: supervision records must not name a child.
+ANONYMISED_NOTE = "Use an anonymised case reference (initials or case-system id), never a child's name"
+
+
+# --- Blocks shared by the trust modules -----------------------------------------------------------
+
+
+def headings(doc: DocumentObject) -> None:
+    """Restyle Word's Heading 1 and 2 in the form's font, black: real headings, for screen readers."""
+    for level, size, before in ((1, 16, 0), (2, 12, 12)):
+        style = doc.styles[f"Heading {level}"]
+        set_font(style.element.get_or_add_rPr())
+        style.font.size = Pt(size)
+        style.font.bold = True
+        style.font.color.rgb = BLACK
+        style.paragraph_format.space_before = Pt(before)
+        style.paragraph_format.space_after = Pt(6)
+        style.paragraph_format.keep_with_next = True
+
+
+def heading(doc: DocumentObject, text: str, level: int = 2) -> Paragraph:
+    """Add a heading paragraph (style Heading level) as one run."""
+    paragraph = doc.add_paragraph(style=f"Heading {level}")
+    write(paragraph, text)
+    return paragraph
+
+
+def para(
+    container: object,
+    text: str = "",
+    *,
+    style: str | None = None,
+    bold: bool = False,
+    italic: bool = False,
+    size: float | None = None,
+    colour: RGBColor | None = None,
+    after: float | None = None,
+) -> Paragraph:
+    """Add a paragraph of one run to a document or cell."""
+    paragraph = container.add_paragraph()  # type: ignore[attr-defined]
+    if style is not None:
+        paragraph.style = style
+    if text:
+        write(paragraph, text, bold=bold, italic=italic, size=size, colour=colour)
+    if after is not None:
+        paragraph.paragraph_format.space_after = Pt(after)
+    return paragraph
+
+
+def tag_paragraph(container: object, text: str) -> None:
+    """Add a paragraph holding only a paragraph-level tag ({%p ... %}); docxtpl removes it."""
+    container.add_paragraph(text)  # type: ignore[attr-defined]
+
+
+def first(cell: _Cell, text: str, **style: object) -> Paragraph:
+    """Write text into a cell's first (empty) paragraph."""
+    paragraph = cell.paragraphs[0]
+    write(paragraph, text, **style)  # type: ignore[arg-type]
+    return paragraph
+
+
+def tag_row(table: Table, text: str) -> _Row:
+    """Add a row holding only a row-level tag ({%tr ... %}); docxtpl removes the row."""
+    row = table.add_row()
+    write(row.cells[0].paragraphs[0], text)
+    return row
+
+
+def header_row(row: _Row, captions: Sequence[str]) -> None:
+    """Write a shaded, bold header row that Word repeats on every page."""
+    for cell, caption in zip(row.cells, captions, strict=True):
+        shade(cell)
+        first(cell, caption, bold=True)
+    repeat = OxmlElement("w:tblHeader")
+    row._tr.get_or_add_trPr().append(repeat)
+
+
+def vmerge(cells: Sequence[_Cell]) -> None:
+    """Merge cells one above another; only the first keeps its text (the rest stay empty)."""
+    for index, cell in enumerate(cells):
+        cell._tc.vMerge = "restart" if index == 0 else "continue"
+
+
+def align(table: Table, vertical: WD_CELL_VERTICAL_ALIGNMENT = WD_CELL_VERTICAL_ALIGNMENT.TOP) -> None:
+    """Align every cell's content vertically (set last: Word wants vAlign after shading)."""
+    for row in table.rows:
+        for cell in row.cells:
+            cell.vertical_alignment = vertical
+
+
+def note(container: object, text: str = ANONYMISED_NOTE) -> Paragraph:
+    """Add a small grey italic note under a field."""
+    return para(container, text, italic=True, size=8, colour=GREY)
+
+
+def end(doc: DocumentObject) -> None:
+    """Word wants a paragraph after a table that ends the body."""
+    doc.add_paragraph()
+
+
+# --- Generic blocks ---------------------------------------------------------------------------------
+
+# Terms every trust has, then terms only some trusts state, each with the label the form prints.
+TERMS = (("frequency", "Frequency"), ("session_length", "Length of each session"), ("venue", "Venue"))
+OPTIONAL_TERMS = (
+    ("preparation", "Preparation"),
+    ("cancellation", "Cancellation or postponement"),
+    ("escalation", "If a disagreement cannot be resolved"),
+    ("confidentiality", "Confidentiality and its limits"),
+    ("record_keeping", "Notes and agreed actions"),
+    ("case_decisions", "Decisions on individual cases"),
+)
+
+
+def title_block(doc: DocumentObject, title: str) -> None:
+    """Add the form's title and, under it, the trust's name."""
+    headings(doc)
+    heading(doc, title, level=1).paragraph_format.space_after = Pt(0)
+    para(doc, "{{ trust.name }}", colour=GREY, after=10)
+
+
+def term_bullets(doc: DocumentObject) -> None:
+    """Add the trust's terms as a bulleted list, each optional term only where the trust has it."""
+    for key, label in TERMS:
+        paragraph = para(doc, style="List Bullet")
+        write(paragraph, f"{label}: ", bold=True)
+        write(paragraph, "{{ terms.%s }}" % key)
+    for key, label in OPTIONAL_TERMS:
+        tag_paragraph(doc, "{%%p if terms.%s is defined and terms.%s %%}" % (key, key))
+        paragraph = para(doc, style="List Bullet")
+        write(paragraph, f"{label}: ", bold=True)
+        write(paragraph, "{{ terms.%s }}" % key)
+        tag_paragraph(doc, "{%p endif %}")
+
+
+def details(doc: DocumentObject, rows: Sequence[tuple[str, str]], *, label_cm: float = 5.0) -> Table:
+    """Add a two-column caption/value table; a caption of "{%tr ...%}" is a row-level tag."""
+    table = doc.add_table(rows=0, cols=2)
+    for caption, value in rows:
+        if caption.startswith("{%tr"):
+            tag_row(table, caption)
+            continue
+        cells = table.add_row().cells
+        shade(cells[0])
+        first(cells[0], caption, bold=True)
+        first(cells[1], value)
+    fix_table(table, (label_cm, TEXT_WIDTH_CM - label_cm))
+    align(table)
+    return table
+
+
+def parties_table(doc: DocumentObject, *, group: bool) -> Table:
+    """Add the parties: role, name and position of the supervisor and each supervisee."""
+    table = doc.add_table(rows=1, cols=3)
+    header_row(table.rows[0], ("Role", "Name", "Role or position"))
+    cells = table.add_row().cells
+    first(cells[0], "Supervisor")
+    first(cells[1], "{{ supervisor.name }}")
+    first(cells[2], "{{ supervisor.position }}")
+    if group:
+        tag_row(table, "{%tr for person in supervisees %}")
+        cells = table.add_row().cells
+        first(cells[0], "Supervisee")
+        first(cells[1], "{{ person.name }}")
+        first(cells[2], "{{ person.position }}")
+        tag_row(table, "{%tr endfor %}")
+    else:
+        cells = table.add_row().cells
+        first(cells[0], "Supervisee")
+        first(cells[1], "{{ supervisee.name }}")
+        first(cells[2], "{{ supervisee.position }}")
+    tag_row(table, "{%tr if school %}")
+    cells = table.add_row().cells
+    first(cells[0], "School")
+    first(merge_row(table, len(table.rows) - 1, first=1), "{{ school }}")
+    tag_row(table, "{%tr endif %}")
+    fix_table(table, (3.5, 6.75, 6.75))
+    align(table)
+    return table
+
+
+def signature_table(
+    doc: DocumentObject, *, group: bool, supervisor: bool = True, caption: str = "Date agreed"
+) -> Table:
+    """Add a signature table: a row per party with name, role, agreement and date."""
+    table = doc.add_table(rows=1, cols=4)
+    header_row(table.rows[0], ("Name", "Role", "Signature", caption))
+
+    def party_row(name: str, role: str, signed: str) -> None:
+        row = table.add_row()
+        row.height, row.height_rule = Cm(1.2), WD_ROW_HEIGHT_RULE.AT_LEAST
+        cells = row.cells
+        first(cells[0], name)
+        first(cells[1], role)
+        signature(cells[2], signed)
+        first(cells[3], "{{ signed.%s.date }}" % signed)
+
+    if supervisor:
+        party_row("{{ supervisor.name }}", "Supervisor", "supervisor")
+    if group:
+        tag_row(table, "{%tr for person in supervisees %}")
+        party_row("{{ person.name }}", "Supervisee", "supervisees[loop.index0]")
+        tag_row(table, "{%tr endfor %}")
+    else:
+        party_row("{{ supervisee.name }}", "Supervisee", "supervisee")
+    fix_table(table, (5.0, 3.0, 5.0, 4.0))
+    align(table, WD_CELL_VERTICAL_ALIGNMENT.CENTER)
+    return table
+
+
+def agreement_fields(doc: DocumentObject) -> None:
+    """Add the contract's own fields: expectations, confidentiality discussed, other agreements."""
+    tag_paragraph(doc, "{%p if supervisee_expectations %}")
+    heading(doc, "What the supervisee expects from supervision")
+    para(doc, "{{ supervisee_expectations }}")
+    tag_paragraph(doc, "{%p endif %}")
+    heading(doc, "Confidentiality")
+    paragraph = para(doc)
+    write(paragraph, "Confidentiality and its limitations discussed and agreed: ", bold=True)
+    write(paragraph, "{{ confidentiality_discussed }}")
+    tag_paragraph(doc, "{%p if other_agreements %}")
+    heading(doc, "Other areas of agreement")
+    para(doc, "{{ other_agreements }}")
+    tag_paragraph(doc, "{%p endif %}")
+
+
+# --- The forms ------------------------------------------------------------------------------------
+
+
+def contract(*, group: bool = False) -> DocumentObject:
+    """Return a one-to-one (or group) supervision contract."""
+    title = "Group Supervision Contract" if group else "Supervision Contract"
+    doc = new_form(title=title)
+    title_block(doc, title)
+    heading(doc, "Parties")
+    parties_table(doc, group=group)
+    heading(doc, "Dates")
+    details(doc, (("Agreed date", "{{ agreed_date }}"), ("Review date", "{{ review_date }}")))
+    heading(doc, "Terms of supervision")
+    term_bullets(doc)
+    agreement_fields(doc)
+    heading(doc, "Agreement")
+    para(doc, "By agreeing, each party accepts the terms of this contract.", after=6)
+    signature_table(doc, group=group)
+    end(doc)
+    return doc
+
+
+def group_contract() -> DocumentObject:
+    """Return a group supervision contract: one supervisor, every supervisee."""
+    return contract(group=True)
+
+
+def clinical_contract() -> DocumentObject:
+    """Return a clinical supervision contract: each party with line manager, role and work base."""
+    title = "Clinical Supervision Contract"
+    doc = new_form(title=title)
+    title_block(doc, title)
+    heading(doc, "Parties")
+    table = doc.add_table(rows=1, cols=3)
+    header_row(table.rows[0], ("", "Supervisor", "Supervisee"))
+    for caption, field in (
+        ("Name", "name"),
+        ("Role and work base", "role_and_base"),
+        ("Line manager", "line_manager"),
+        ("Email", "email"),
+    ):
+        cells = table.add_row().cells
+        shade(cells[0])
+        first(cells[0], caption, bold=True)
+        first(cells[1], "{{ supervisor.%s }}" % field)
+        first(cells[2], "{{ supervisee.%s }}" % field)
+    tag_row(table, "{%tr if school %}")
+    cells = table.add_row().cells
+    shade(cells[0])
+    first(cells[0], "School", bold=True)
+    first(merge_row(table, len(table.rows) - 1, first=1), "{{ school }}")
+    tag_row(table, "{%tr endif %}")
+    fix_table(table, (4.0, 6.5, 6.5))
+    align(table)
+    heading(doc, "Dates")
+    details(doc, (("Agreed date", "{{ agreed_date }}"), ("Review date", "{{ review_date }}")))
+    heading(doc, "Type or model of supervision")
+    para(doc, "{{ supervision_model }}")
+    heading(doc, "Terms of supervision")
+    term_bullets(doc)
+    heading(doc, "The supervisee will")
+    for caption, value in (
+        ("Take responsibility for: ", "{{ supervisee_responsibilities }}"),
+        ("Prepare for sessions by: ", "{{ supervisee_preparation }}"),
+    ):
+        paragraph = para(doc, style="List Bullet")
+        write(paragraph, caption, bold=True)
+        write(paragraph, value)
+    tag_paragraph(doc, "{%p if supervisor_commitments %}")
+    heading(doc, "The supervisor will also")
+    para(doc, "{{ supervisor_commitments }}")
+    tag_paragraph(doc, "{%p endif %}")
+    heading(doc, "Records")
+    details(
+        doc,
+        (
+            ("Records kept", "{{ records_kept }}"),
+            ("Where they are stored", "{{ records_stored }}"),
+            ("How they are accessed", "{{ records_access }}"),
+        ),
+    )
+    agreement_fields(doc)
+    heading(doc, "Agreement")
+    para(doc, "By agreeing, each party accepts the terms of this contract.", after=6)
+    signature_table(doc, group=False)
+    end(doc)
+    return doc
+
+
+def agenda() -> DocumentObject:
+    """Return a session agenda: the standard items, open actions under their review, added items."""
+    title = "Supervision Agenda"
+    doc = new_form(title=title)
+    title_block(doc, title)
+    details(
+        doc,
+        (
+            ("Date", "{{ session_date }}"),
+            ("{%tr if session_time %}", ""),
+            ("Time", "{{ session_time }}"),
+            ("{%tr endif %}", ""),
+            ("Venue", "{{ venue }}"),
+            ("Supervisor", "{{ supervisor.name }}"),
+            ("Supervisee(s)", "{{ supervisees|map(attribute='name')|join(', ') }}"),
+        ),
+    )
+    heading(doc, "Agenda")
+    numbered = "List Number"
+    para(doc, "Welcome and check-in", style=numbered)
+    para(doc, "Review of actions from last meeting", style=numbered)
+    tag_paragraph(doc, "{%p for action in open_actions %}")
+    para(doc, "{{ action.what }} — {{ action.who }} — {{ action.due }}", style="List Bullet 2")
+    tag_paragraph(doc, "{%p endfor %}")
+    for item in (
+        "Case discussion",
+        "Reflection",
+        "Wellbeing and support",
+        "Professional development and training",
+    ):
+        para(doc, item, style=numbered)
+    tag_paragraph(doc, "{%p for item in extra_items %}")
+    para(doc, "{{ item }}", style=numbered)
+    tag_paragraph(doc, "{%p endfor %}")
+    para(doc, "Any other business", style=numbered)
+    para(doc, "Date of next session", style=numbered)
+    return doc
+
+
+def record() -> DocumentObject:
+    """Return a session record: header, review of actions, sections, cases, actions, agreement."""
+    title = "Supervision Record"
+    doc = new_form(title=title)
+    title_block(doc, title)
+    table = details(
+        doc,
+        (
+            ("Date of supervision", "{{ session_date }}"),
+            ("{%tr if next_session_date %}", ""),
+            ("Date of next supervision", "{{ next_session_date }}"),
+            ("{%tr endif %}", ""),
+            ("Attendees", "{%p for person in attendees %}"),
+            ("{%tr if agenda_items %}", ""),
+            ("Agenda", "{%p for item in agenda_items %}"),
+            ("{%tr endif %}", ""),
+        ),
+    )
+    attendees_cell = table.rows[4].cells[1]
+    write(
+        attendees_cell.add_paragraph(), "{{ person.name }}{% if person.role %}, {{ person.role }}{% endif %}"
+    )
+    tag_paragraph(attendees_cell, "{%p endfor %}")
+    agenda_cell = table.rows[6].cells[1]
+    write(agenda_cell.add_paragraph(), "{{ loop.index }}. {{ item }}")
+    tag_paragraph(agenda_cell, "{%p endfor %}")
+
+    tag_paragraph(doc, "{%p if open_actions %}")
+    heading(doc, "Review of actions from last meeting")
+    actions_table(doc, done=True, source="open_actions")
+    tag_paragraph(doc, "{%p endif %}")
+
+    tag_paragraph(doc, "{%p for section in sections %}")
+    heading(doc, "{{ section.title }}")
+    para(doc, "{{ section.text }}")
+    tag_paragraph(doc, "{%p endfor %}")
+
+    tag_paragraph(doc, "{%p if cases %}")
+    heading(doc, "Cases discussed")
+    tag_paragraph(doc, "{%p for case in cases %}")
+    case_table(
+        doc,
+        (
+            ("Discussion", "{{ case.discussion }}"),
+            ("Advice", "{{ case.advice }}"),
+            ("Actions", "{{ case.actions }}"),
+        ),
+        reference="{{ case.reference }}",
+    )
+    para(doc, after=0)
+    tag_paragraph(doc, "{%p endfor %}")
+    tag_paragraph(doc, "{%p endif %}")
+
+    heading(doc, "Agreed actions")
+    tag_paragraph(doc, "{%p if has_actions_table %}")
+    actions_table(doc, done=False, source="actions")
+    tag_paragraph(doc, "{%p else %}")
+    tag_paragraph(doc, "{%p for action in actions %}")
+    para(doc, "{{ action.what }} — {{ action.who }} — {{ action.due }}", style="List Bullet")
+    tag_paragraph(doc, "{%p endfor %}")
+    tag_paragraph(doc, "{%p endif %}")
+
+    heading(doc, "Agreed as an accurate record")
+    para(doc, "Each person below agrees that this is an accurate record of the session.", after=6)
+    signature_table(doc, group=True)
+    end(doc)
+    return doc
+
+
+def actions_table(doc: DocumentObject, *, done: bool, source: str) -> Table:
+    """Add an actions table (what, by whom, by when; and whether done) repeated per action."""
+    captions = ("Action", "By whom", "By when", "Done") if done else ("Action", "By whom", "By when")
+    table = doc.add_table(rows=1, cols=len(captions))
+    header_row(table.rows[0], captions)
+    tag_row(table, "{%%tr for action in %s %%}" % source)
+    cells = table.add_row().cells
+    fields = ("what", "who", "due", "done") if done else ("what", "who", "due")
+    for cell, field in zip(cells, fields, strict=True):
+        first(cell, "{{ action.%s }}" % field)
+    tag_row(table, "{%tr endfor %}")
+    fix_table(table, (8.5, 3.5, 3.0, 2.0) if done else (9.5, 4.0, 3.5))
+    align(table)
+    return table
+
+
+def case_table(doc: DocumentObject, rows: Sequence[tuple[str, str]], *, reference: str) -> Table:
+    """Add a case's table: its anonymised reference (with the note), then a row per field."""
+    table = doc.add_table(rows=1, cols=2)
+    cells = table.rows[0].cells
+    shade(cells[0])
+    first(cells[0], "Case reference", bold=True)
+    note(cells[0])
+    first(cells[1], reference, bold=True)
+    for caption, value in rows:
+        cells = table.add_row().cells
+        shade(cells[0])
+        first(cells[0], caption, bold=True)
+        first(cells[1], value)
+    fix_table(table, (4.5, TEXT_WIDTH_CM - 4.5))
+    align(table)
+    for row in table.rows[:-1]:  # keep a case's rows together on one page
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
+    return table
+
+
+def case_proforma() -> DocumentObject:
+    """Return a case proforma: one case discussed in supervision, agreed by both parties."""
+    title = "Case Discussion Proforma"
+    doc = new_form(title=title)
+    title_block(doc, title)
+    details(
+        doc,
+        (
+            ("Supervisor", "{{ supervisor.name }}"),
+            ("Supervisee", "{{ supervisee.name }}"),
+            ("{%tr if school %}", ""),
+            ("School", "{{ school }}"),
+            ("{%tr endif %}", ""),
+            ("Date of supervision", "{{ session_date }}"),
+        ),
+    )
+    heading(doc, "The case")
+    case_table(
+        doc,
+        (
+            ("Case to be discussed, including background", "{{ case.background }}"),
+            ("Advice or guidance given", "{{ case.advice }}"),
+            ("Actions to be taken", "{{ case.actions }}"),
+        ),
+        reference="{{ case.reference }}",
+    )
+    heading(doc, "Agreement")
+    para(doc, "Each person below agrees that this is an accurate record of the discussion.", after=6)
+    signature_table(doc, group=False)
+    end(doc)
+    return doc
+
+
+def audit() -> DocumentObject:
+    """Return an evaluation: the trust's questions with the supervisee's answers and comments."""
+    title = "Supervision Evaluation"
+    doc = new_form(title=title)
+    title_block(doc, title)
+    details(
+        doc,
+        (
+            ("{%tr if respondent_name %}", ""),
+            ("Name", "{{ respondent_name }}"),
+            ("{%tr endif %}", ""),
+            ("Date answered", "{{ answered_date }}"),
+        ),
+    )
+    heading(doc, "Questions")
+    questions_table(doc)
+    heading(doc, "Agreement")
+    para(doc, "I agree that these are my answers.", after=6)
+    signature_table(doc, group=False, supervisor=False, caption="Date")
+    end(doc)
+    return doc
+
+
+def questions_table(doc: DocumentObject) -> Table:
+    """Add the questions table: number, question, answer, comments; a row per question."""
+    table = doc.add_table(rows=1, cols=4)
+    header_row(table.rows[0], ("No.", "Question", "Answer", "Comments"))
+    tag_row(table, "{%tr for question in questions %}")
+    cells = table.add_row().cells
+    for cell, field in zip(cells, ("number", "text", "answer", "comments"), strict=True):
+        first(cell, "{{ question.%s }}" % field)
+    tag_row(table, "{%tr endfor %}")
+    fix_table(table, (1.2, 7.3, 2.5, 6.0))
+    align(table)
+    return table
+
+
+FORMS: dict[str, Callable[[], DocumentObject]] = {
+    "contract": contract,
+    "group-contract": group_contract,
+    "clinical-contract": clinical_contract,
+    "agenda": agenda,
+    "record": record,
+    "case-proforma": case_proforma,
+    "audit": audit,
+}

@@ -1,0 +1,121 @@
+"""Trust admins check and install their own Word forms and profiles, with no code change."""
+
+from __future__ import annotations
+
+import shutil
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from docx import Document as Docx
+
+from app.documents.kinds import KINDS
+
+from .test_every_form import TRUSTS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def form(tmp_path: Path, *paragraphs: str, name: str = "form.docx") -> Path:
+    doc = Docx()
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    buffer = BytesIO()
+    doc.save(buffer)
+    path = tmp_path / name
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+SOUND_CONTRACT = (
+    "{{ trust.name }} contract between {{ supervisor.name }} and {{ supervisee.name }}",
+    "Agreed {{ agreed_date }}, review {{ review_date }}; we meet {{ terms.frequency }}.",
+    "Signed {{ signed.supervisor.name }} and {{ signed.supervisee.name }}",
+)
+
+
+@pytest.mark.parametrize("kind_name", sorted(KINDS))
+@pytest.mark.parametrize("slug", TRUSTS)
+def test_every_bundled_form_passes_the_check(runner, trusts, app, slug, kind_name):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.trusts.models import Trust
+
+    with app.app_context():
+        trust = db.session.scalar(select(Trust).where(Trust.slug == slug))
+        path = ROOT / "document_templates" / trust.template_for(kind_name)
+    result = runner.invoke(args=["templates", "check", str(path), "--kind", kind_name, "--trust", slug])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_sound_form_is_installed_and_used(app, runner, trusts, mailbox, tmp_path, monkeypatch):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "document_templates", templates)
+    app.config["TEMPLATES_DIR"] = str(templates)
+    path = form(tmp_path, *SOUND_CONTRACT)
+    result = runner.invoke(args=["templates", "install", str(path), "--trust", "inspire", "--kind", "contract"])
+    assert result.exit_code == 0, result.output
+    assert (templates / "forms" / "inspire" / "contract.docx").read_bytes() == path.read_bytes()
+    created = runner.invoke(args=["contract", "create", "--trust", "inspire", "--supervisor", "A B <a@example.org>", "--supervisee", "C D <c@example.org>"])
+    assert created.exit_code == 0, created.output
+
+
+@pytest.mark.parametrize(
+    "paragraphs, expected",
+    [
+        (("Hello {{ supervisor.name }", *SOUND_CONTRACT[1:]), "paragraph 1"),
+        ((SOUND_CONTRACT[0].replace("supervisee.name", "supervisee.nmae"), *SOUND_CONTRACT[1:]), "supervisee.nmae"),
+        (SOUND_CONTRACT[:2], "never shows 'signed.supervisor'"),
+        ((*SOUND_CONTRACT, "{{ cycler.__init__.__globals__.os.popen('id').read() }}"), "paragraph 4"),
+    ],
+    ids=["syntax", "unknown variable", "required field never shown", "code execution"],
+)
+def test_a_bad_form_is_refused_with_where_and_why(app, runner, trusts, tmp_path, paragraphs, expected):
+    path = form(tmp_path, *paragraphs)
+    check = runner.invoke(args=["templates", "check", str(path), "--kind", "contract"])
+    assert check.exit_code == 1 and expected in check.output, check.output
+    install = runner.invoke(args=["templates", "install", str(path), "--trust", "inspire", "--kind", "contract"])
+    assert install.exit_code != 0 and "not installed" in install.output
+    assert not (ROOT / "document_templates" / "forms" / "inspire" / "contract.docx").exists()
+
+
+def test_a_tag_word_split_across_runs_is_found(runner, trusts, tmp_path):
+    doc = Docx()
+    for text in SOUND_CONTRACT:
+        doc.add_paragraph(text)
+    paragraph = doc.add_paragraph()
+    paragraph.add_run("Venue: {")
+    paragraph.add_run("{ terms.venue }}").bold = True  # a formatting change between the braces
+    buffer = BytesIO()
+    doc.save(buffer)
+    path = tmp_path / "split.docx"
+    path.write_bytes(buffer.getvalue())
+    result = runner.invoke(args=["templates", "check", str(path), "--kind", "contract"])
+    if result.exit_code == 0:
+        pytest.skip("docxtpl re-joins braces split by formatting alone")
+    assert "paragraph 4" in result.output
+
+
+def test_a_bad_profile_is_refused_field_by_field(runner, trusts, tmp_path):
+    profile = tmp_path / "bad.toml"
+    profile.write_text('slug = "Bad Slug"\nname = ""\n[defaults]\nfrequency = "termly"\nreview_period_months = 0\n[templates]\nrecord = "forms/none.docx"\n')
+    result = runner.invoke(args=["trusts", "install", str(profile)])
+    assert result.exit_code != 0
+    for message in ("slug:", "name: required", "defaults.session_length: required", "defaults.venue: required",
+                    "defaults.review_period_months", "defaults.link_expiry_days", "templates.record: no file"):
+        assert message in result.output, message
+    broken = tmp_path / "broken.toml"
+    broken.write_text("slug = [")
+    result = runner.invoke(args=["trusts", "install", str(broken)])
+    assert result.exit_code != 0 and "cannot be read" in result.output
+
+
+def test_kinds_show_prints_fields_and_variables(runner, trusts):
+    result = runner.invoke(args=["kinds", "show", "record", "--trust", "heart-of-mercia"])
+    assert result.exit_code == 0, result.output
+    for expected in ("agreed by: supervisor, supervisee", "cases", "anonymised case reference", "open_actions[]",
+                     "form: forms/heart-of-mercia/record.docx", "signed.supervisor.name"):
+        assert expected in result.output, expected
+    unknown = runner.invoke(args=["kinds", "show", "memo"])
+    assert unknown.exit_code != 0 and "unknown document kind" in unknown.output
