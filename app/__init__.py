@@ -75,6 +75,7 @@ def _import_models() -> None:
         "mail.models",
         "mail.tasks",
         "trusts.models",
+        "staff.models",
     ):
         importlib.import_module(f"{__name__}.{module}")
 

@@ -28,6 +28,11 @@ class Document(db.Model):  # type: ignore[name-defined]
     current_version: Mapped[int] = mapped_column(default=1)
     # Who supervises whom: records, agendas and actions of the same pair belong together.
     pair_key: Mapped[str] = mapped_column(String(1000), index=True, default="")
+    school: Mapped[str] = mapped_column(String(200), index=True, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # Annual review: a reissued contract points at the one it replaces; sealing it supersedes that one.
+    previous_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -120,6 +125,10 @@ class Link(db.Model):  # type: ignore[name-defined]
     first_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Chasing: how many reminders went out, and when the author was told it expired unused.
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expiry_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     party: Mapped[Party] = relationship()
     version: Mapped[DocumentVersion] = relationship()

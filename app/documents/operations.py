@@ -90,6 +90,8 @@ def create_document(
     fields: dict[str, Any],
     author: Person | None = None,
     today: date | None = None,
+    created_by_id: int | None = None,
+    previous_document_id: int | None = None,
 ) -> Document:
     """Create a document from the trust's defaults and what the author gave, and start it off."""
     from .context import long_date
@@ -128,6 +130,9 @@ def create_document(
             author_email=author.email,
             current_version=1,
             pair_key=pair_key(supervisor, supervisees),
+            school=resolved.get("school", ""),
+            created_by_id=created_by_id,
+            previous_document_id=previous_document_id,
         )
         people = ([("supervisor", supervisor)] if supervisor else []) + [("supervisee", p) for p in supervisees]
         for position, (role, person) in enumerate(people):

@@ -12,6 +12,7 @@ class State(StrEnum):
     CHANGES_REQUESTED = "changes_requested"  # a party asked for changes; the author revises
     AGREED = "agreed"  # every party agreed; the seal job is running
     SEALED = "sealed"
+    SUPERSEDED = "superseded"  # a sealed contract replaced by its sealed annual reissue
     ISSUED = "issued"  # a document needing no agreement (an agenda) was sent out
     CANCELLED = "cancelled"
 
@@ -24,7 +25,8 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     ),
     State.CHANGES_REQUESTED: frozenset({State.PREPARING, State.CANCELLED}),
     State.AGREED: frozenset({State.SEALED}),
-    State.SEALED: frozenset(),
+    State.SEALED: frozenset({State.SUPERSEDED}),
+    State.SUPERSEDED: frozenset(),
     State.ISSUED: frozenset(),
     State.CANCELLED: frozenset(),
 }
