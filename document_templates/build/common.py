@@ -1,4 +1,9 @@
-"""Building blocks for the Word forms: page set-up, runs that keep each Jinja tag whole, tables."""
+"""Building blocks for the Word forms: page set-up, runs that keep each Jinja tag whole, tables.
+
+Two families of blocks sit on top of the basic ones: blocks for forms laid out with Word's headings
+and captioned tables (generic.py, heart_of_mercia.py, inspire.py), and blocks for forms that follow
+a policy's printed layout, each paragraph's spacing set (farrington.py, river_tees.py).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,12 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table, _Cell
+from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
 HERE = Path(__file__).resolve().parent.parent
@@ -25,10 +31,13 @@ BORDER = "808080"
 SHADE = "E7E6E6"
 TEXT_WIDTH_CM = 17.0  # A4 (21 cm) less two 2 cm margins
 FIXED_TIME = (2024, 3, 1, 0, 0, 0)  # zip entry times, so a rebuild of an unchanged form is identical
+BLACK = RGBColor(0, 0, 0)
+# Countersign's own requirement, printed beside every case (not any trust's wording): supervision
+# records must not name a child.
+ANONYMISED_NOTE = "Use an anonymised case reference (initials or case-system id), never a child's name"
 
 
-
-# --- Building blocks --------------------------------------------------------------------------
+# --- Building blocks -----------------------------------------------------------------------------
 
 
 def new_form(*, title: str) -> DocumentObject:
@@ -198,6 +207,204 @@ def shade(cell: _Cell, fill: str = SHADE) -> None:
     cell._tc.get_or_add_tcPr().append(shading)
 
 
+# --- Blocks for forms with headings and captioned tables (generic, Heart of Mercia, Inspire) -----
+
+
+def headings(doc: DocumentObject) -> None:
+    """Restyle Word's Heading 1 and 2 in the form's font, black: real headings, for screen readers."""
+    for level, size, before in ((1, 16, 0), (2, 12, 12)):
+        style = doc.styles[f"Heading {level}"]
+        set_font(style.element.get_or_add_rPr())
+        style.font.size = Pt(size)
+        style.font.bold = True
+        style.font.color.rgb = BLACK
+        style.paragraph_format.space_before = Pt(before)
+        style.paragraph_format.space_after = Pt(6)
+        style.paragraph_format.keep_with_next = True
+
+
+def heading(doc: DocumentObject, text: str, level: int = 2) -> Paragraph:
+    """Add a heading paragraph (style Heading level) as one run."""
+    paragraph = doc.add_paragraph(style=f"Heading {level}")
+    write(paragraph, text)
+    return paragraph
+
+
+def para(
+    container: object,
+    text: str = "",
+    *,
+    style: str | None = None,
+    bold: bool = False,
+    italic: bool = False,
+    size: float | None = None,
+    colour: RGBColor | None = None,
+    after: float | None = None,
+) -> Paragraph:
+    """Add a paragraph of one run to a document or cell."""
+    paragraph = container.add_paragraph()  # type: ignore[attr-defined]
+    if style is not None:
+        paragraph.style = style
+    if text:
+        write(paragraph, text, bold=bold, italic=italic, size=size, colour=colour)
+    if after is not None:
+        paragraph.paragraph_format.space_after = Pt(after)
+    return paragraph
+
+
+def tag_paragraph(container: object, text: str) -> None:
+    """Add a paragraph holding only a paragraph-level tag ({%p ... %}); docxtpl removes it."""
+    container.add_paragraph(text)  # type: ignore[attr-defined]
+
+
+def first(cell: _Cell, text: str, **style: object) -> Paragraph:
+    """Write text into a cell's first (empty) paragraph."""
+    paragraph = cell.paragraphs[0]
+    write(paragraph, text, **style)  # type: ignore[arg-type]
+    return paragraph
+
+
+def tag_row(table: Table, text: str) -> _Row:
+    """Add a row holding only a row-level tag ({%tr ... %}); docxtpl removes the row."""
+    row = table.add_row()
+    write(row.cells[0].paragraphs[0], text)
+    return row
+
+
+def header_row(row: _Row, captions: Sequence[str]) -> None:
+    """Write a shaded, bold header row that Word repeats on every page."""
+    for cell, caption in zip(row.cells, captions, strict=True):
+        shade(cell)
+        first(cell, caption, bold=True)
+    repeat = OxmlElement("w:tblHeader")
+    row._tr.get_or_add_trPr().append(repeat)
+
+
+def vmerge(cells: Sequence[_Cell]) -> None:
+    """Merge cells one above another; only the first keeps its text (the rest stay empty)."""
+    for index, cell in enumerate(cells):
+        cell._tc.vMerge = "restart" if index == 0 else "continue"
+
+
+def align(table: Table, vertical: WD_CELL_VERTICAL_ALIGNMENT = WD_CELL_VERTICAL_ALIGNMENT.TOP) -> None:
+    """Align every cell's content vertically (set last: Word wants vAlign after shading)."""
+    for row in table.rows:
+        for cell in row.cells:
+            cell.vertical_alignment = vertical
+
+
+def note(container: object, text: str = ANONYMISED_NOTE) -> Paragraph:
+    """Add a small grey italic note under a field."""
+    return para(container, text, italic=True, size=8, colour=GREY)
+
+
+def end(doc: DocumentObject) -> None:
+    """Word wants a paragraph after a table that ends the body."""
+    doc.add_paragraph()
+
+
+# --- Blocks for forms that follow a policy's printed layout (Farrington, River Tees) -------------
+
+
+def spaced_para(container, text: str = "", *, bold: bool = False, size: float | None = None,
+                before: float = 0, after: float = 4, indent: float | None = None,
+                keep: bool = False, style: str | None = None) -> Paragraph:
+    """Add a paragraph holding text as one run (a tag in it stays whole), its spacing set."""
+    if isinstance(container, _Cell) and len(container.paragraphs) == 1 and not container.paragraphs[0].runs:
+        paragraph = container.paragraphs[0]  # a new cell's own empty paragraph
+    else:
+        paragraph = container.add_paragraph()
+    if style:
+        paragraph.style = style
+    fmt = paragraph.paragraph_format
+    fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+    if indent is not None:
+        fmt.left_indent = Cm(indent)
+    fmt.keep_with_next = keep or None
+    if text:
+        write(paragraph, text, bold=bold, size=size)
+    return paragraph
+
+
+def spaced_tag(container, tag: str) -> None:
+    """Add a paragraph-level tag ({%p ... %}) alone in its paragraph."""
+    spaced_para(container, tag, after=0)
+
+
+def spaced_note(container, text: str) -> None:
+    """Add a small grey line: Countersign's wording, set apart from the policy's."""
+    paragraph = spaced_para(container, after=2)
+    write(paragraph, text, italic=True, size=8, colour=GREY)
+
+
+def label_row(table: Table, label: str, *, bold: bool = True, shaded: bool = False) -> _Cell:
+    """Add a label | value row; return the value cell."""
+    cells = table.add_row().cells
+    spaced_para(cells[0], label, bold=bold, after=0)
+    if shaded:
+        shade(cells[0])
+    return cells[1]
+
+
+def wide_tag_row(table: Table, tag: str) -> None:
+    """Add a row of one cell across the table holding only a row-level tag ({%tr ... %})."""
+    cells = table.add_row().cells
+    cells[0].merge(cells[-1]).paragraphs[0].add_run(tag)
+
+
+def if_empty(cell: _Cell, items: str) -> None:
+    """Leave an empty paragraph in a cell whose list is empty: Word requires one in every cell."""
+    spaced_tag(cell, "{%%p if not %s %%}" % items)
+    spaced_para(cell, after=0)
+    spaced_tag(cell, "{%p endif %}")
+
+
+def cell_list(cell: _Cell, loop: str, items: str, item: str, *, after: float = 2,
+              style: str | None = None) -> None:
+    """Fill a cell with one paragraph per item; an empty list leaves one empty paragraph."""
+    spaced_tag(cell, "{%%p for %s %%}" % loop)
+    spaced_para(cell, item, after=after, style=style)
+    spaced_tag(cell, "{%p endfor %}")
+    if_empty(cell, items)
+
+
+def agreement(cell: _Cell, who: str, *, dated: bool = False) -> None:
+    """Write a party's agreement from a variable (signed.supervisor, a loop's party): the name,
+    and once agreed, a note saying so (with the date if dated)."""
+    spaced_para(cell, "{{ %s.name }}" % who, after=0)
+    spaced_tag(cell, "{%%p if %s.name %%}" % who)
+    spaced_note(cell, "Agreed electronically on {{ %s.date }}" % who if dated else "Agreed electronically")
+    spaced_tag(cell, "{%p endif %}")
+
+
+def cell_actions_table(cell: _Cell, loop: str, columns: tuple[tuple[str, str, float], ...]) -> None:
+    """Put a table of actions, one row per item of loop, inside a cell (columns: caption, tag, cm)."""
+    table = cell.add_table(rows=1, cols=len(columns))
+    for header, (caption, _, _) in zip(table.rows[0].cells, columns, strict=True):
+        spaced_para(header, caption, bold=True, after=0)
+        shade(header)
+    wide_tag_row(table, "{%%tr for %s %%}" % loop)
+    for value, (_, tag, _) in zip(table.add_row().cells, columns, strict=True):
+        spaced_para(value, tag, after=0)
+    wide_tag_row(table, "{%tr endfor %}")
+    fix_table(table, [width for _, _, width in columns])
+    cell._tc.remove(cell.paragraphs[0]._p)  # the cell's own empty paragraph, above the table
+
+
+def finish_table(table: Table, widths: tuple[float, ...], *, tall_rows: tuple[int, ...] = (),
+                 height: float = 1.2) -> None:
+    """Fix a table's column widths, align its cells to the top and give tall_rows a minimum height."""
+    fix_table(table, widths)
+    for index, row in enumerate(table.rows):
+        for cell in row.cells:
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+        if index in tall_rows:
+            row.height, row.height_rule = Cm(height), WD_ROW_HEIGHT_RULE.AT_LEAST
+
+
+# --- Saving --------------------------------------------------------------------------------------
+
+
 def save(doc: DocumentObject, path: Path) -> None:
     """Save with fixed zip entry times, so rebuilding an unchanged form changes no bytes."""
     raw = io.BytesIO()
@@ -210,5 +417,3 @@ def save(doc: DocumentObject, path: Path) -> None:
             target.writestr(entry, source.read(item.filename))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(out.getvalue())
-
-

@@ -5,110 +5,31 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from docx.document import Document as DocumentObject
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
-from docx.shared import Cm, Pt
-from docx.table import Table, _Cell
+from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from .common import GREY, fix_table, new_form, shade, signature, write
-
-# Countersign's own requirement, printed beside every case: not the academy's wording.
-CASE_NOTE = "Use an anonymised case reference (initials or case-system id), never a child's name"
+from .common import (
+    ANONYMISED_NOTE,
+    agreement,
+    cell_actions_table,
+    cell_list,
+    finish_table,
+    label_row,
+    new_form,
+    signature,
+    spaced_note,
+    spaced_para,
+    spaced_tag,
+    wide_tag_row,
+    write,
+)
 
 # --- Building blocks this trust's forms need beyond common.py ----------------------------------
-
-
-def _paragraph(container, text: str = "", *, bold: bool = False, size: float | None = None,
-               before: float = 0, after: float = 4, indent: float | None = None,
-               keep: bool = False, style: str | None = None) -> Paragraph:
-    """Add a paragraph holding text as one run (a tag in it stays whole)."""
-    if isinstance(container, _Cell) and len(container.paragraphs) == 1 and not container.paragraphs[0].runs:
-        paragraph = container.paragraphs[0]  # a new cell's own empty paragraph
-    else:
-        paragraph = container.add_paragraph()
-    if style:
-        paragraph.style = style
-    fmt = paragraph.paragraph_format
-    fmt.space_before, fmt.space_after = Pt(before), Pt(after)
-    if indent is not None:
-        fmt.left_indent = Cm(indent)
-    fmt.keep_with_next = keep or None
-    if text:
-        write(paragraph, text, bold=bold, size=size)
-    return paragraph
-
-
-def _tag(container, tag: str) -> None:
-    """Add a paragraph-level tag ({%p ... %}) alone in its paragraph."""
-    _paragraph(container, tag, after=0)
-
-
-def _note(container, text: str) -> None:
-    """Add a small grey line: Countersign's wording, set apart from the academy's."""
-    paragraph = _paragraph(container, after=2)
-    write(paragraph, text, italic=True, size=8, colour=GREY)
 
 
 def _struck(paragraph: Paragraph, text: str) -> None:
     """Append text struck through: the role deleted "as appropriate"."""
     paragraph.add_run(text).font.strike = True
-
-
-def _row(table: Table, label: str, *, shaded: bool = False) -> _Cell:
-    """Add a label | value row; return the value cell."""
-    cells = table.add_row().cells
-    _paragraph(cells[0], label, bold=True, after=0)
-    if shaded:
-        shade(cells[0])
-    return cells[1]
-
-
-def _tag_row(table: Table, tag: str) -> None:
-    """Add a row holding only a row-level tag ({%tr ... %})."""
-    cells = table.add_row().cells
-    merged = cells[0].merge(cells[-1])
-    merged.paragraphs[0].add_run(tag)
-
-
-def _list(cell: _Cell, loop: str, items: str, item: str, *, style: str | None = None) -> None:
-    """Fill a cell with one paragraph per item; an empty list leaves one empty paragraph."""
-    _tag(cell, "{%%p for %s %%}" % loop)
-    _paragraph(cell, item, after=2, style=style)
-    _tag(cell, "{%p endfor %}")
-    _tag(cell, "{%%p if not %s %%}" % items)
-    _paragraph(cell, after=0)  # Word requires a paragraph in every cell
-    _tag(cell, "{%p endif %}")
-
-
-def _actions_table(cell: _Cell, loop: str, columns: tuple[tuple[str, str, float], ...]) -> None:
-    """Put a table of actions, one row per item of loop, inside a cell."""
-    table = cell.add_table(rows=1, cols=len(columns))
-    for header, (caption, _, _) in zip(table.rows[0].cells, columns, strict=True):
-        _paragraph(header, caption, bold=True, after=0)
-        shade(header)
-    _tag_row(table, "{%%tr for %s %%}" % loop)
-    for value, (_, tag, _) in zip(table.add_row().cells, columns, strict=True):
-        _paragraph(value, tag, after=0)
-    _tag_row(table, "{%tr endfor %}")
-    fix_table(table, [width for _, _, width in columns])
-    cell._tc.remove(cell.paragraphs[0]._p)  # the cell's own empty paragraph, above the table
-
-
-def _agreement(cell: _Cell, who: str) -> None:
-    """Write a party's agreement from a loop variable (signed.supervisees' items)."""
-    _paragraph(cell, "{{ %s.name }}" % who, after=0)
-    _tag(cell, "{%%p if %s.name %%}" % who)
-    _note(cell, "Agreed electronically")
-    _tag(cell, "{%p endif %}")
-
-
-def _finish(table: Table, widths: tuple[float, ...], *, tall_rows: tuple[int, ...] = ()) -> None:
-    fix_table(table, widths)
-    for index, row in enumerate(table.rows):
-        for cell in row.cells:
-            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-        if index in tall_rows:
-            row.height, row.height_rule = Cm(1.2), WD_ROW_HEIGHT_RULE.AT_LEAST
 
 
 # --- Appendix 1: Contract / Written Agreement of Supervision ---------------------------------------
@@ -197,22 +118,22 @@ FARRINGTON_INDIVIDUAL_TERMS = (
 def farrington_contract() -> DocumentObject:
     """Return Appendix 1 of the Farrington policy, with its Contract of Agreement."""
     doc = new_form(title="Contract/Written Agreement of Supervision")
-    _paragraph(doc, "Appendix 1: Contract/Written Agreement of Supervision", bold=True, size=14, after=10)
+    spaced_para(doc, "Appendix 1: Contract/Written Agreement of Supervision", bold=True, size=14, after=10)
     for heading, text in FARRINGTON_AGREEMENT_CLAUSES:
-        _paragraph(doc, heading, bold=True, before=4, after=3, keep=True)
-        _paragraph(doc, text, after=6)
+        spaced_para(doc, heading, bold=True, before=4, after=3, keep=True)
+        spaced_para(doc, text, after=6)
 
-    title = _paragraph(doc, "Contract of Agreement", bold=True, size=13, after=2)
+    title = spaced_para(doc, "Contract of Agreement", bold=True, size=13, after=2)
     title.paragraph_format.page_break_before = True
-    _note(doc, "Date of agreement: {{ agreed_date }}")
-    _paragraph(doc, after=4)
-    _tag(doc, "{%p if school %}")
-    _paragraph(doc, "School / Setting: {{ school }}", after=8)
-    _tag(doc, "{%p endif %}")
+    spaced_note(doc, "Date of agreement: {{ agreed_date }}")
+    spaced_para(doc, after=4)
+    spaced_tag(doc, "{%p if school %}")
+    spaced_para(doc, "School / Setting: {{ school }}", after=8)
+    spaced_tag(doc, "{%p endif %}")
 
     # "<delete as appropriate>": the role that does not apply is struck through.
     for who, struck_first in (("supervisor", False), ("supervisee", True)):
-        line = _paragraph(doc, after=6)
+        line = spaced_para(doc, after=6)
         write(line, "I {{ %s.name }} agree to take on the role of " % who)
         if struck_first:
             _struck(line, "Supervisor")
@@ -221,39 +142,39 @@ def farrington_contract() -> DocumentObject:
             write(line, "Supervisor / ")
             _struck(line, "Supervisee")
             write(line, ". <delete as appropriate>")
-        _paragraph(doc, "My role / position in the School / Setting is {{ %s.position }}" % who, after=10)
+        spaced_para(doc, "My role / position in the School / Setting is {{ %s.position }}" % who, after=10)
 
-    _paragraph(doc, "We have agreed to the following individual terms:", bold=True, after=6)
+    spaced_para(doc, "We have agreed to the following individual terms:", bold=True, after=6)
     for frame, lines in FARRINGTON_INDIVIDUAL_TERMS:
-        _paragraph(doc, frame, after=2 if lines else 6, keep=bool(lines))
+        spaced_para(doc, frame, after=2 if lines else 6, keep=bool(lines))
         if lines:
-            _paragraph(doc, lines, indent=0.75, after=6)
+            spaced_para(doc, lines, indent=0.75, after=6)
     # Agreed beyond the printed terms: shown only when the author gave them.
-    _tag(doc, "{%p if other_agreements %}")
-    _paragraph(doc, "{{ other_agreements }}", after=6)
-    _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p if supervisee_expectations %}")
-    _paragraph(doc, "What the Supervisee expects from supervision: {{ supervisee_expectations }}", after=6)
-    _tag(doc, "{%p endif %}")
+    spaced_tag(doc, "{%p if other_agreements %}")
+    spaced_para(doc, "{{ other_agreements }}", after=6)
+    spaced_tag(doc, "{%p endif %}")
+    spaced_tag(doc, "{%p if supervisee_expectations %}")
+    spaced_para(doc, "What the Supervisee expects from supervision: {{ supervisee_expectations }}", after=6)
+    spaced_tag(doc, "{%p endif %}")
 
-    _paragraph(doc, "I have read and agreed to the above written contract including our individual "
-                    "terms of agreement:", before=10, after=6, keep=True)
+    spaced_para(doc, "I have read and agreed to the above written contract including our individual "
+                     "terms of agreement:", before=10, after=6, keep=True)
     table = doc.add_table(rows=0, cols=3)
     for who, struck_first in (("supervisor", False), ("supervisee", True)):
-        signed = _row(table, "Signed")
+        signed = label_row(table, "Signed")
         signature(signed, who)
         role = table.rows[-1].cells[2]
-        caption = _paragraph(role, after=0)
+        caption = spaced_para(role, after=0)
         if struck_first:
             _struck(caption, "Supervisor")
             write(caption, "/Supervisee")
         else:
             write(caption, "Supervisor/")
             _struck(caption, "Supervisee")
-        date = _row(table, "Date")
+        date = label_row(table, "Date")
         merged = date.merge(table.rows[-1].cells[2])
-        _paragraph(merged, "{{ signed.%s.date }}" % who, after=0)
-    _finish(table, (2.5, 9.5, 5.0), tall_rows=(0, 2))
+        spaced_para(merged, "{{ signed.%s.date }}" % who, after=0)
+    finish_table(table, (2.5, 9.5, 5.0), tall_rows=(0, 2))
     doc.add_paragraph()  # Word wants a paragraph after a table that ends the body
     return doc
 
@@ -263,84 +184,84 @@ def farrington_contract() -> DocumentObject:
 
 def _case_rows(table: Table, first_label: str, reference: str, text: str, advice: str, actions: str) -> None:
     """Add the three case rows: case (with its anonymised reference), advice, actions."""
-    case = _row(table, first_label)
-    line = _paragraph(case, "Case reference: ", bold=True, after=0)
+    case = label_row(table, first_label)
+    line = spaced_para(case, "Case reference: ", bold=True, after=0)
     write(line, reference)
-    _note(case, CASE_NOTE)
-    _paragraph(case, text, after=0)
-    _paragraph(_row(table, "Advice/Guidance given:"), advice, after=0)
-    _paragraph(_row(table, "Actions to be taken:"), actions, after=0)
+    spaced_note(case, ANONYMISED_NOTE)
+    spaced_para(case, text, after=0)
+    spaced_para(label_row(table, "Advice/Guidance given:"), advice, after=0)
+    spaced_para(label_row(table, "Actions to be taken:"), actions, after=0)
 
 
 def _signatures(doc: DocumentObject, supervisees: str) -> None:
     """Add "Signed (Supervisor)" and "Signed.....(Supervisee)", dated, one row a party."""
     table = doc.add_table(rows=0, cols=5)
     cells = table.add_row().cells
-    _paragraph(cells[0], "Signed", bold=True, after=0)
+    spaced_para(cells[0], "Signed", bold=True, after=0)
     signature(cells[1], "supervisor")
-    _paragraph(cells[2], "(Supervisor)", after=0)
-    _paragraph(cells[3], "Date:", bold=True, after=0)
-    _paragraph(cells[4], "{{ signed.supervisor.date }}", after=0)
-    _tag_row(table, "{%%tr for party in %s %%}" % supervisees)
+    spaced_para(cells[2], "(Supervisor)", after=0)
+    spaced_para(cells[3], "Date:", bold=True, after=0)
+    spaced_para(cells[4], "{{ signed.supervisor.date }}", after=0)
+    wide_tag_row(table, "{%%tr for party in %s %%}" % supervisees)
     cells = table.add_row().cells
-    _paragraph(cells[0], "Signed", bold=True, after=0)
-    _agreement(cells[1], "party")
-    _paragraph(cells[2], "(Supervisee)", after=0)
-    _paragraph(cells[3], "Date:", bold=True, after=0)
-    _paragraph(cells[4], "{{ party.date }}", after=0)
-    _tag_row(table, "{%tr endfor %}")
-    _finish(table, (2.0, 6.2, 2.8, 1.6, 4.4), tall_rows=(0, 2))
+    spaced_para(cells[0], "Signed", bold=True, after=0)
+    agreement(cells[1], "party")
+    spaced_para(cells[2], "(Supervisee)", after=0)
+    spaced_para(cells[3], "Date:", bold=True, after=0)
+    spaced_para(cells[4], "{{ party.date }}", after=0)
+    wide_tag_row(table, "{%tr endfor %}")
+    finish_table(table, (2.0, 6.2, 2.8, 1.6, 4.4), tall_rows=(0, 2))
 
 
 def farrington_record() -> DocumentObject:
     """Return Appendix 2 of the Farrington policy, the Record of Supervision."""
     doc = new_form(title="Record of Supervision")
-    _paragraph(doc, "Appendix 2: Formal Recording of Supervision", bold=True, size=14, after=6)
-    _paragraph(doc, "Record of Supervision", bold=True, size=13, after=8)
+    spaced_para(doc, "Appendix 2: Formal Recording of Supervision", bold=True, size=14, after=6)
+    spaced_para(doc, "Record of Supervision", bold=True, size=13, after=8)
 
     table = doc.add_table(rows=0, cols=2)
-    _paragraph(_row(table, "Name of Supervisor:"), "{{ supervisor.name }}", after=0)
-    _paragraph(_row(table, "Position of person in school:"), "{{ supervisor.position }}", after=0)
-    _tag_row(table, "{%tr for person in supervisees %}")
-    _paragraph(_row(table, "Name of Supervisee:"), "{{ person.name }}", after=0)
-    _paragraph(_row(table, "Position of person in school:"), "{{ person.position }}", after=0)
-    _tag_row(table, "{%tr endfor %}")
-    _paragraph(_row(table, "Name of school:"), "{{ school }}", after=0)
-    _paragraph(_row(table, "Date:"), "{{ session_date }}", after=0)
-    _list(_row(table, "Agenda Items to be discussed:"), "item in agenda_items", "agenda_items",
-          "{{ item }}", style="List Bullet")
+    spaced_para(label_row(table, "Name of Supervisor:"), "{{ supervisor.name }}", after=0)
+    spaced_para(label_row(table, "Position of person in school:"), "{{ supervisor.position }}", after=0)
+    wide_tag_row(table, "{%tr for person in supervisees %}")
+    spaced_para(label_row(table, "Name of Supervisee:"), "{{ person.name }}", after=0)
+    spaced_para(label_row(table, "Position of person in school:"), "{{ person.position }}", after=0)
+    wide_tag_row(table, "{%tr endfor %}")
+    spaced_para(label_row(table, "Name of school:"), "{{ school }}", after=0)
+    spaced_para(label_row(table, "Date:"), "{{ session_date }}", after=0)
+    cell_list(label_row(table, "Agenda Items to be discussed:"), "item in agenda_items", "agenda_items",
+              "{{ item }}", style="List Bullet")
 
-    _tag_row(table, "{%tr if open_actions %}")
-    _actions_table(_row(table, "Review of actions from last meeting:"), "action in open_actions", (
+    wide_tag_row(table, "{%tr if open_actions %}")
+    cell_actions_table(label_row(table, "Review of actions from last meeting:"), "action in open_actions", (
         ("Action", "{{ action.what }}", 4.0), ("By whom", "{{ action.who }}", 2.8),
         ("By when", "{{ action.due }}", 2.8), ("Done", "{{ action.done }}", 1.4)))
-    _tag_row(table, "{%tr endif %}")
+    wide_tag_row(table, "{%tr endif %}")
 
-    _tag_row(table, "{%tr for section in sections %}")
-    _paragraph(table.add_row().cells[0], "{{ section.title }}:", bold=True, after=0)
-    _paragraph(table.rows[-1].cells[1], "{{ section.text }}", after=0)
-    _tag_row(table, "{%tr endfor %}")
+    wide_tag_row(table, "{%tr for section in sections %}")
+    spaced_para(table.add_row().cells[0], "{{ section.title }}:", bold=True, after=0)
+    spaced_para(table.rows[-1].cells[1], "{{ section.text }}", after=0)
+    wide_tag_row(table, "{%tr endfor %}")
 
-    _tag_row(table, "{%tr if actions %}")
-    _actions_table(_row(table, "Agreed actions:"), "action in actions", (
+    wide_tag_row(table, "{%tr if actions %}")
+    cell_actions_table(label_row(table, "Agreed actions:"), "action in actions", (
         ("Action", "{{ action.what }}", 5.4), ("By whom", "{{ action.who }}", 2.8),
         ("By when", "{{ action.due }}", 2.8)))
-    _tag_row(table, "{%tr endif %}")
+    wide_tag_row(table, "{%tr endif %}")
 
-    _tag_row(table, "{%tr for case in cases %}")
+    wide_tag_row(table, "{%tr for case in cases %}")
     _case_rows(table, "Individual Case to be discussed:", "{{ case.reference }}", "{{ case.discussion }}",
                "{{ case.advice }}", "{{ case.actions }}")
-    _tag_row(table, "{%tr endfor %}")
-    _tag_row(table, "{%tr if not cases %}")
+    wide_tag_row(table, "{%tr endfor %}")
+    wide_tag_row(table, "{%tr if not cases %}")
     _case_rows(table, "Individual Case to be discussed:", "", "", "", "")
-    _tag_row(table, "{%tr endif %}")
+    wide_tag_row(table, "{%tr endif %}")
 
-    _tag_row(table, "{%tr if next_session_date %}")
-    _paragraph(_row(table, "Date of next supervision:"), "{{ next_session_date }}", after=0)
-    _tag_row(table, "{%tr endif %}")
-    _finish(table, (5.0, 12.0))
+    wide_tag_row(table, "{%tr if next_session_date %}")
+    spaced_para(label_row(table, "Date of next supervision:"), "{{ next_session_date }}", after=0)
+    wide_tag_row(table, "{%tr endif %}")
+    finish_table(table, (5.0, 12.0))
 
-    _paragraph(doc, after=6)
+    spaced_para(doc, after=6)
     _signatures(doc, "signed.supervisees")
     doc.add_paragraph()
     return doc
@@ -352,27 +273,27 @@ def farrington_record() -> DocumentObject:
 def farrington_case_proforma() -> DocumentObject:
     """Return the Farrington policy's Individual Case Proforma."""
     doc = new_form(title="Individual Case Proforma")
-    _paragraph(doc, "Individual Case Proforma:", bold=True, size=14, after=8)
+    spaced_para(doc, "Individual Case Proforma:", bold=True, size=14, after=8)
     table = doc.add_table(rows=0, cols=2)
     # Who and when, in Appendix 2's words: the proforma itself prints only the case.
-    _paragraph(_row(table, "Name of Supervisor:"), "{{ supervisor.name }}", after=0)
-    _paragraph(_row(table, "Name of Supervisee:"), "{{ supervisee.name }}", after=0)
-    _paragraph(_row(table, "Name of school:"), "{{ school }}", after=0)
-    _paragraph(_row(table, "Date:"), "{{ session_date }}", after=0)
+    spaced_para(label_row(table, "Name of Supervisor:"), "{{ supervisor.name }}", after=0)
+    spaced_para(label_row(table, "Name of Supervisee:"), "{{ supervisee.name }}", after=0)
+    spaced_para(label_row(table, "Name of school:"), "{{ school }}", after=0)
+    spaced_para(label_row(table, "Date:"), "{{ session_date }}", after=0)
     _case_rows(table, "Individual Case to be discussed including background:", "{{ case.reference }}",
                "{{ case.background }}", "{{ case.advice }}", "{{ case.actions }}")
-    _finish(table, (5.0, 12.0), tall_rows=(4, 5, 6))
+    finish_table(table, (5.0, 12.0), tall_rows=(4, 5, 6))
 
-    _paragraph(doc, after=6)
+    spaced_para(doc, after=6)
     table = doc.add_table(rows=0, cols=5)
     for who, caption in (("supervisor", "(Supervisor)"), ("supervisee", "(Supervisee)")):
         cells = table.add_row().cells
-        _paragraph(cells[0], "Signed", bold=True, after=0)
+        spaced_para(cells[0], "Signed", bold=True, after=0)
         signature(cells[1], who)
-        _paragraph(cells[2], caption, after=0)
-        _paragraph(cells[3], "Date:", bold=True, after=0)
-        _paragraph(cells[4], "{{ signed.%s.date }}" % who, after=0)
-    _finish(table, (2.0, 6.2, 2.8, 1.6, 4.4), tall_rows=(0, 1))
+        spaced_para(cells[2], caption, after=0)
+        spaced_para(cells[3], "Date:", bold=True, after=0)
+        spaced_para(cells[4], "{{ signed.%s.date }}" % who, after=0)
+    finish_table(table, (2.0, 6.2, 2.8, 1.6, 4.4), tall_rows=(0, 1))
     doc.add_paragraph()
     return doc
 

@@ -2,8 +2,9 @@
 
 Everything trust-specific arrives as a variable: the trust's name, its terms (`terms.frequency`,
 `terms.session_length` and `terms.venue` always; any other term only if the profile has it),
-the record's sections and the audit's questions. Also holds the blocks the trust modules share
-(rows repeated by `{%tr %}`, vertically merged cells, headings).
+the record's sections and the audit's questions. The blocks these forms are built from (rows
+repeated by `{%tr %}`, vertically merged cells, headings) are in common.py; a trust module may
+also reuse a whole generic table (details, the questions, the signatures).
 """
 
 from __future__ import annotations
@@ -12,113 +13,29 @@ from collections.abc import Callable, Sequence
 
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
-from docx.oxml import OxmlElement
-from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table, _Cell, _Row
-from docx.text.paragraph import Paragraph
+from docx.shared import Cm, Pt
+from docx.table import Table
 
-from .common import GREY, TEXT_WIDTH_CM, fix_table, merge_row, new_form, set_font, shade, signature, write
-
-BLACK = RGBColor(0, 0, 0)
-# Shown beside every case reference: supervision records must not name a child.
-ANONYMISED_NOTE = "Use an anonymised case reference (initials or case-system id), never a child's name"
-
-
-# --- Blocks shared by the trust modules -----------------------------------------------------------
-
-
-def headings(doc: DocumentObject) -> None:
-    """Restyle Word's Heading 1 and 2 in the form's font, black: real headings, for screen readers."""
-    for level, size, before in ((1, 16, 0), (2, 12, 12)):
-        style = doc.styles[f"Heading {level}"]
-        set_font(style.element.get_or_add_rPr())
-        style.font.size = Pt(size)
-        style.font.bold = True
-        style.font.color.rgb = BLACK
-        style.paragraph_format.space_before = Pt(before)
-        style.paragraph_format.space_after = Pt(6)
-        style.paragraph_format.keep_with_next = True
-
-
-def heading(doc: DocumentObject, text: str, level: int = 2) -> Paragraph:
-    """Add a heading paragraph (style Heading level) as one run."""
-    paragraph = doc.add_paragraph(style=f"Heading {level}")
-    write(paragraph, text)
-    return paragraph
-
-
-def para(
-    container: object,
-    text: str = "",
-    *,
-    style: str | None = None,
-    bold: bool = False,
-    italic: bool = False,
-    size: float | None = None,
-    colour: RGBColor | None = None,
-    after: float | None = None,
-) -> Paragraph:
-    """Add a paragraph of one run to a document or cell."""
-    paragraph = container.add_paragraph()  # type: ignore[attr-defined]
-    if style is not None:
-        paragraph.style = style
-    if text:
-        write(paragraph, text, bold=bold, italic=italic, size=size, colour=colour)
-    if after is not None:
-        paragraph.paragraph_format.space_after = Pt(after)
-    return paragraph
-
-
-def tag_paragraph(container: object, text: str) -> None:
-    """Add a paragraph holding only a paragraph-level tag ({%p ... %}); docxtpl removes it."""
-    container.add_paragraph(text)  # type: ignore[attr-defined]
-
-
-def first(cell: _Cell, text: str, **style: object) -> Paragraph:
-    """Write text into a cell's first (empty) paragraph."""
-    paragraph = cell.paragraphs[0]
-    write(paragraph, text, **style)  # type: ignore[arg-type]
-    return paragraph
-
-
-def tag_row(table: Table, text: str) -> _Row:
-    """Add a row holding only a row-level tag ({%tr ... %}); docxtpl removes the row."""
-    row = table.add_row()
-    write(row.cells[0].paragraphs[0], text)
-    return row
-
-
-def header_row(row: _Row, captions: Sequence[str]) -> None:
-    """Write a shaded, bold header row that Word repeats on every page."""
-    for cell, caption in zip(row.cells, captions, strict=True):
-        shade(cell)
-        first(cell, caption, bold=True)
-    repeat = OxmlElement("w:tblHeader")
-    row._tr.get_or_add_trPr().append(repeat)
-
-
-def vmerge(cells: Sequence[_Cell]) -> None:
-    """Merge cells one above another; only the first keeps its text (the rest stay empty)."""
-    for index, cell in enumerate(cells):
-        cell._tc.vMerge = "restart" if index == 0 else "continue"
-
-
-def align(table: Table, vertical: WD_CELL_VERTICAL_ALIGNMENT = WD_CELL_VERTICAL_ALIGNMENT.TOP) -> None:
-    """Align every cell's content vertically (set last: Word wants vAlign after shading)."""
-    for row in table.rows:
-        for cell in row.cells:
-            cell.vertical_alignment = vertical
-
-
-def note(container: object, text: str = ANONYMISED_NOTE) -> Paragraph:
-    """Add a small grey italic note under a field."""
-    return para(container, text, italic=True, size=8, colour=GREY)
-
-
-def end(doc: DocumentObject) -> None:
-    """Word wants a paragraph after a table that ends the body."""
-    doc.add_paragraph()
-
+from .common import (
+    GREY,
+    TEXT_WIDTH_CM,
+    align,
+    end,
+    first,
+    fix_table,
+    header_row,
+    heading,
+    headings,
+    merge_row,
+    new_form,
+    note,
+    para,
+    shade,
+    signature,
+    tag_paragraph,
+    tag_row,
+    write,
+)
 
 # --- Generic blocks ---------------------------------------------------------------------------------
 
@@ -202,9 +119,15 @@ def parties_table(doc: DocumentObject, *, group: bool) -> Table:
 
 
 def signature_table(
-    doc: DocumentObject, *, group: bool, supervisor: bool = True, caption: str = "Date agreed"
+    doc: DocumentObject,
+    *,
+    group: bool,
+    supervisor: bool = True,
+    caption: str = "Date agreed",
+    supervisor_last: bool = False,
 ) -> Table:
-    """Add a signature table: a row per party with name, role, agreement and date."""
+    """Add a signature table: a row per party with name, role, agreement and date (the supervisor's
+    row first, or after the supervisees' where supervisor_last)."""
     table = doc.add_table(rows=1, cols=4)
     header_row(table.rows[0], ("Name", "Role", "Signature", caption))
 
@@ -217,7 +140,7 @@ def signature_table(
         signature(cells[2], signed)
         first(cells[3], "{{ signed.%s.date }}" % signed)
 
-    if supervisor:
+    if supervisor and not supervisor_last:
         party_row("{{ supervisor.name }}", "Supervisor", "supervisor")
     if group:
         tag_row(table, "{%tr for person in supervisees %}")
@@ -225,6 +148,8 @@ def signature_table(
         tag_row(table, "{%tr endfor %}")
     else:
         party_row("{{ supervisee.name }}", "Supervisee", "supervisee")
+    if supervisor and supervisor_last:
+        party_row("{{ supervisor.name }}", "Supervisor", "supervisor")
     fix_table(table, (5.0, 3.0, 5.0, 4.0))
     align(table, WD_CELL_VERTICAL_ALIGNMENT.CENTER)
     return table
@@ -443,9 +368,12 @@ def record() -> DocumentObject:
     return doc
 
 
-def actions_table(doc: DocumentObject, *, done: bool, source: str) -> Table:
+def actions_table(
+    doc: DocumentObject, *, done: bool, source: str, captions: Sequence[str] | None = None
+) -> Table:
     """Add an actions table (what, by whom, by when; and whether done) repeated per action."""
-    captions = ("Action", "By whom", "By when", "Done") if done else ("Action", "By whom", "By when")
+    if captions is None:
+        captions = ("Action", "By whom", "By when", "Done") if done else ("Action", "By whom", "By when")
     table = doc.add_table(rows=1, cols=len(captions))
     header_row(table.rows[0], captions)
     tag_row(table, "{%%tr for action in %s %%}" % source)

@@ -8,22 +8,26 @@ from docx.document import Document as DocumentObject
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
 from docx.shared import Cm
 
-from .common import bullets, fix_table, merge_row, new_form, shade, signature, write
-from .generic import (
+from .common import (
     align,
-    details,
+    bullets,
     end,
+    fix_table,
     header_row,
     heading,
     headings,
+    merge_row,
+    new_form,
     note,
     para,
-    questions_table,
-    signature_table,
+    shade,
+    signature,
     tag_paragraph,
     tag_row,
     vmerge,
+    write,
 )
+from .generic import actions_table, details, questions_table, signature_table
 
 # --- Heart of Mercia Academy Trust: Appendix A, Safeguarding Supervision Contract -----------------
 
@@ -201,14 +205,9 @@ def heart_of_mercia_record() -> DocumentObject:
 
     tag_paragraph(doc, "{%p if open_actions %}")
     heading(doc, "Review of actions from last meeting")
-    review = doc.add_table(rows=1, cols=4)
-    header_row(review.rows[0], ("Agreed Action", "By Whom", "By Date", "Done"))
-    tag_row(review, "{%tr for action in open_actions %}")
-    for cell, field in zip(review.add_row().cells, ("what", "who", "due", "done"), strict=True):
-        write(cell.paragraphs[0], "{{ action.%s }}" % field)
-    tag_row(review, "{%tr endfor %}")
-    fix_table(review, (8.5, 3.5, 3.0, 2.0))
-    align(review)
+    actions_table(
+        doc, done=True, source="open_actions", captions=("Agreed Action", "By Whom", "By Date", "Done")
+    )
     tag_paragraph(doc, "{%p endif %}")
     para(doc, after=6)
 
@@ -240,24 +239,7 @@ def heart_of_mercia_record() -> DocumentObject:
     align(notes)
     para(doc, after=6)
 
-    signatures = doc.add_table(rows=1, cols=4)
-    header_row(signatures.rows[0], ("Name", "Role", "Signature", "Date Agreed"))
-
-    def party(name: str, role: str, signed: str) -> None:
-        row = signatures.add_row()
-        row.height, row.height_rule = Cm(1.2), WD_ROW_HEIGHT_RULE.AT_LEAST
-        cells = row.cells
-        write(cells[0].paragraphs[0], name)
-        write(cells[1].paragraphs[0], role)
-        signature(cells[2], signed)
-        write(cells[3].paragraphs[0], "{{ signed.%s.date }}" % signed)
-
-    tag_row(signatures, "{%tr for person in supervisees %}")
-    party("{{ person.name }}", "Supervisee", "supervisees[loop.index0]")
-    tag_row(signatures, "{%tr endfor %}")
-    party("{{ supervisor.name }}", "Supervisor", "supervisor")
-    fix_table(signatures, (5.0, 3.0, 5.0, 4.0))
-    align(signatures, WD_CELL_VERTICAL_ALIGNMENT.CENTER)
+    signature_table(doc, group=True, caption="Date Agreed", supervisor_last=True)
     end(doc)
     return doc
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from docx.document import Document as DocumentObject
 from docx.shared import Pt
 
-from .common import new_form, write
-from .generic import details, heading, headings, para, tag_paragraph
+from .common import heading, headings, new_form, para, tag_paragraph, write
+from .generic import details
 
 # Section 8, "Guidance notes for supervision (individual and group)", as the policy prints it.
 INSPIRE_HEADING = "Guidance notes for supervision (individual and group)"
