@@ -36,6 +36,7 @@ def init_app(app: Flask) -> Celery:
             "broker_connection_retry_on_startup": True,
             "beat_schedule": {
                 "sweep": {"task": "countersign.sweep", "schedule": 60.0},
+                "reminders": {"task": "countersign.send_reminders", "schedule": 3600.0},
             },
         }
     )

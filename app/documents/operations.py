@@ -19,7 +19,7 @@ from ..extensions import db
 from ..jobs import dispatch
 from ..mail.operations import queue_email
 from ..trusts.models import Trust
-from .kinds import FieldError, kind, resolve_fields
+from .kinds import FieldError, kind, resolve_fields, terms_of
 from .models import Answer, Document, DocumentVersion, Link, Party
 from .states import State
 
@@ -145,7 +145,12 @@ def create_document(
             "created",
             document_id=document.id,
             actor=author.label,
-            details={"kind": spec.name, "trust": trust.slug, "version": 1},
+            details={
+                "kind": spec.name,
+                "trust": trust.slug,
+                "version": 1,
+                "overrides": sorted(k for k in fields if k in terms_of(trust.profile)),
+            },
         )
         if spec.answered_online:
             for party in document.parties:
@@ -175,7 +180,9 @@ def _prepare_after_commit(version: DocumentVersion) -> None:
 def _locked_document(document_id: int) -> Document:
     """Load a document, locking its row until the transaction ends."""
     document = db.session.scalar(
-        select(Document).where(Document.id == document_id).with_for_update().execution_options(
+        # FOR NO KEY UPDATE: audit rows that reference the document (FOR KEY SHARE) can still be
+        # written meanwhile, so a job holding the audit head cannot deadlock with us.
+        select(Document).where(Document.id == document_id).with_for_update(key_share=True).execution_options(
             populate_existing=True
         )
     )

@@ -1,0 +1,176 @@
+"""Command-line interface: `flask reviews due|reissue`, `flask reminders send`, `flask documents resend`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from ..db import utcnow
+from ..documents.kinds import FieldError
+from ..documents.models import Document
+from ..extensions import db
+
+reviews_cli = AppGroup("reviews", help="Annual review of contracts.")
+reminders_cli = AppGroup("reminders", help="Chase personal links that are not answered yet.")
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def _trust_id(slug: str | None) -> int | None:
+    from ..trusts.models import Trust
+
+    if slug is None:
+        return None
+    trust_id = db.session.scalar(select(Trust.id).where(Trust.slug == slug))
+    if trust_id is None:
+        _fail(f"no trust {slug!r} is installed")
+    return trust_id
+
+
+def _parties(document: Document) -> str:
+    return ", ".join(f"{p.name} ({p.role})" for p in document.parties)
+
+
+def _when(due: date, today: date) -> str:
+    days = (due - today).days
+    if days < 0:
+        return f"overdue by {-days} day{'s' if days != -1 else ''}"
+    if days == 0:
+        return "due today"
+    return f"due in {days} day{'s' if days != 1 else ''}"
+
+
+def _short(value: Any) -> str:
+    text = " ".join(str(value).split())
+    return repr(text if len(text) <= 70 else text[:67] + "...")
+
+
+def _echo_changes(document_id: int) -> None:
+    from .operations import reissue_changes
+
+    for name, old, new in reissue_changes(document_id):
+        click.echo(f"    {name}: {_short(old)} -> {_short(new)}")
+
+
+@reviews_cli.command("due")
+@click.option("--within", "within_days", type=click.IntRange(min=0), default=60, show_default=True,
+              help="Days ahead to look.")
+@click.option("--trust", "trust_slug", default=None, help="Only this trust's contracts.")
+def reviews_due(within_days: int, trust_slug: str | None) -> None:
+    """List sealed contracts due for their annual review, oldest review date first."""
+    from .operations import contracts_due, review_date
+
+    today = date.today()
+    due = contracts_due(_trust_id(trust_slug), within_days, today)
+    for document in due:
+        when = review_date(document)
+        assert when is not None
+        click.echo(
+            f"{document.id:>6}  {document.reference}  {document.trust.slug:<16} {_parties(document)}  "
+            f"review {when.isoformat()}  {_when(when, today)}"
+        )
+    if not due:
+        click.echo(f"no contracts due for review within {within_days} days")
+
+
+@reviews_cli.command("reissue")
+@click.argument("document_id", type=int, required=False)
+@click.option("--all-due", is_flag=True, help="Reissue every contract due for review.")
+@click.option("--within", "within_days", type=click.IntRange(min=0), default=60, show_default=True,
+              help="With --all-due: days ahead to look.")
+@click.option("--trust", "trust_slug", default=None, help="With --all-due: only this trust's contracts.")
+def reviews_reissue(document_id: int | None, all_due: bool, within_days: int, trust_slug: str | None) -> None:
+    """Reissue a contract (or every one due) pre-filled from the last, and send it to be agreed."""
+    from ..documents import operations as ops
+    from ..documents.states import InvalidTransition
+    from .operations import contracts_due, reissue
+
+    if all_due == (document_id is not None):
+        _fail("give a contract's ID or --all-due (not both)")
+    if document_id is not None:
+        try:
+            new = reissue(document_id, actor="command line")
+        except ops.DocumentNotFound:
+            _fail(f"no document {document_id}")
+        except (FieldError, ops.NotAllowed, InvalidTransition) as exc:
+            _fail(f"not reissued: {exc}")
+        if new is None:
+            _fail(f"not reissued: document {document_id} has already been reissued")
+        click.echo(f"{ops.get_document(document_id).reference} reissued as {new.reference}; changes:")
+        _echo_changes(new.id)
+        click.echo(new.id)
+        return
+
+    due = [d.id for d in contracts_due(_trust_id(trust_slug), within_days, date.today(), include_reissued=True)]
+    reissued: list[tuple[int, int]] = []
+    skipped: list[int] = []
+    failed: list[tuple[int, str]] = []
+    with click.progressbar(due, label="Reissuing contracts") as bar:
+        for old_id in bar:
+            try:
+                new = reissue(old_id, actor="command line")
+            except (FieldError, ops.NotAllowed, InvalidTransition) as exc:
+                failed.append((old_id, str(exc)))
+                continue
+            except Exception as exc:  # one contract's failure must not stop the others
+                db.session.rollback()
+                failed.append((old_id, type(exc).__name__))
+                continue
+            if new is None:
+                skipped.append(old_id)
+            else:
+                reissued.append((old_id, new.id))
+    for old_id, new_id in reissued:
+        click.echo(f"{ops.get_document(old_id).reference} reissued as {ops.get_document(new_id).reference}; changes:")
+        _echo_changes(new_id)
+    for old_id, reason in failed:
+        click.echo(f"{ops.get_document(old_id).reference} failed: {reason}", err=True)
+    click.echo(f"reissued {len(reissued)}, skipped {len(skipped)} already reissued, failed {len(failed)}")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@reminders_cli.command("send")
+def reminders_send() -> None:
+    """Send the reminders and expiry notices now due (for cron; twice in a row sends nothing new)."""
+    from .operations import send_reminders
+
+    counts = send_reminders(utcnow())
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@click.command("resend")
+@with_appcontext  # added to the documents group from here, so not wrapped by AppGroup.command
+@click.argument("document_id", type=int)
+@click.option("--party", "email", required=True, help="Email address of the party who needs a new link.")
+def documents_resend(document_id: int, email: str) -> None:
+    """Send a party a new personal link with a fresh expiry; their earlier link stops working."""
+    from ..documents import operations as ops
+    from .operations import resend_link
+
+    try:
+        document = ops.get_document(document_id)
+    except ops.DocumentNotFound:
+        _fail(f"no document {document_id}")
+    party = next((p for p in document.parties if p.email.lower() == email.strip().lower()), None)
+    if party is None:
+        _fail(f"{email} is not a party to {document.reference} ({_parties(document)})")
+    try:
+        link = resend_link(document.id, party.id, actor="command line")
+    except ops.NotAllowed as exc:
+        _fail(f"no link sent: {exc}")
+    click.echo(f"new link sent to {party.name} <{party.email}>; it works until {link.expires_at:%Y-%m-%d %H:%M} UTC")
+
+
+def init_app(app: Flask) -> None:
+    """Attach the review and reminder commands, and `resend` to the documents group."""
+    app.cli.add_command(reviews_cli)
+    app.cli.add_command(reminders_cli)
+    app.cli.commands["documents"].add_command(documents_resend)  # type: ignore[attr-defined]
