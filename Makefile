@@ -5,7 +5,7 @@ VENV        ?= .venv
 PYTHON      ?= python3
 BIN         := $(VENV)/bin
 APT_PACKAGES := python3-venv libreoffice-writer-nogui python3-uno fonts-liberation2 \
-                fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core poppler-utils
+                fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core poppler-utils chromium
 export FLASK_APP := app
 
 .PHONY: install system-packages migrate run test bench gallery forms clean

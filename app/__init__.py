@@ -11,10 +11,10 @@ from flask_wtf.csrf import CSRFError
 
 from . import config, jobs
 from . import db as database
-from .extensions import csrf, db, migrate
+from .extensions import csrf, db, limiter, migrate
 
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
-TOKEN_PATH = re.compile(r"/(s|d|a)/[A-Za-z0-9_.\-]+")
+TOKEN_PATH = re.compile(r"/(s|d|a|staff/sign-in)/[A-Za-z0-9_.\-]+")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -42,14 +42,25 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _import_models()
 
     from .documents.views import bp as links_bp
+    from .staff import auth as staff_auth
+    from .staff import cli as staff_cli
+    from .staff import reviews as _staff_reviews  # noqa: F401  (adds its routes to the staff blueprint)
+    from .staff.views import bp as staff_bp
     from .verify import bp as verify_bp
 
     app.register_blueprint(links_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(staff_bp)
+    staff_auth.init_app(app)
+    staff_cli.init_app(app)
+    limiter.init_app(app)
 
     from .cli import init_app as init_cli
 
     init_cli(app)
+    from .reviews.cli import init_app as init_reviews_cli
+
+    init_reviews_cli(app)
     _security(app)
     _errors(app)
     _redact_tokens_in_access_log()
@@ -74,6 +85,7 @@ def _import_models() -> None:
         "documents.tasks",
         "mail.models",
         "mail.tasks",
+        "reviews.tasks",
         "trusts.models",
         "staff.models",
     ):

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .documents.kinds import FieldError
@@ -156,7 +156,6 @@ def proforma_create(**options: Any) -> None:
 def _warn_if_stuck(document_id: int) -> None:
     """In eager mode a failed preparation leaves the document waiting: say so."""
     from .documents.operations import get_document
-    from .documents.states import State
     from .jobs import is_eager
 
     db.session.expire_all()
@@ -191,6 +190,12 @@ def documents_show(document_id: int) -> None:
     click.echo(f"{document.reference}  {document.title}")
     click.echo(f"trust: {document.trust.slug}  kind: {document.kind}  state: {document.state}")
     click.echo(f"author: {document.author_name} <{document.author_email}>")
+    from .reviews.operations import successor_of
+
+    if document.previous_document_id:
+        click.echo(f"replaces: CS-{document.previous_document_id:06d}")
+    if (successor := successor_of(document)) is not None:
+        click.echo(f"replaced by: {successor.reference} ({successor.state})")
     click.echo("versions:")
     for version in document.versions:
         marks = []
@@ -321,23 +326,37 @@ def jobs_sweep() -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo() -> None:
-    """Load the bundled trusts and send a demo contract between two demo staff."""
+    """Load the bundled trusts, demo staff and a demo contract; print the admin's sign-in link."""
     from .documents import operations as ops
     from .documents.models import Document
+    from .staff.auth import request_sign_in
+    from .staff.cli import create_user
+    from .staff.models import User
 
     current_app.cli.commands["trusts"].commands["load"].callback()  # type: ignore[union-attr]
-    if db.session.scalar(select(Document.id).limit(1)) is not None:
-        click.echo("demo data already present")
-        return
-    document = ops.create_document(
-        trust_slug="heart-of-mercia",
-        kind_name="contract",
-        supervisor=ops.Person("Alex Morgan", "alex.morgan@example.org"),
-        supervisees=[ops.Person("Sam O'Brien", "sam.obrien@example.org")],
-        fields={},
-    )
-    click.echo(f"demo contract {document.reference} created; its links are printed above")
+    people = [
+        ("admin@heart-of-mercia.example.org", "Morgan Admin", "admin", None),
+        ("lead@oakfield.example.org", "Lee Lead", "lead", "Oakfield Primary School"),
+        ("alex.morgan@example.org", "Alex Morgan", "staff", "Oakfield Primary School"),
+        ("sam.obrien@example.org", "Sam O'Brien", "staff", "Oakfield Primary School"),
+    ]
+    for email, name, role, school in people:
+        if db.session.scalar(select(User.id).where(User.email == email)) is None:
+            create_user(email, name=name, role=role, trust_slug="heart-of-mercia", school=school)
+            click.echo(f"demo {role}: {name} <{email}>")
+    if db.session.scalar(select(Document.id).limit(1)) is None:
+        document = ops.create_document(
+            trust_slug="heart-of-mercia",
+            kind_name="contract",
+            supervisor=ops.Person("Alex Morgan", "alex.morgan@example.org"),
+            supervisees=[ops.Person("Sam O'Brien", "sam.obrien@example.org")],
+            fields={"school": "Oakfield Primary School"},
+        )
+        click.echo(f"demo contract {document.reference} sent; its links are printed above")
+    request_sign_in("admin@heart-of-mercia.example.org", ip=None, user_agent="flask demo")
+    click.echo("sign in as the trust admin with the link printed above")
 
 
 @documents_cli.command("list")

@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "SEAL_EMBED_VALIDATION": False,
     # Root certificates (PEM or DER files) of the timestamp authorities, for B-LT.
     "TSA_TRUST_ROOTS": [],
+    # Where sign-in rate limits are counted ("memory://" per process, or e.g. redis://127.0.0.1:6379/1).
+    "RATELIMIT_STORAGE_URI": "memory://",
     # LibreOffice pool: processes (0 = one per core), seconds per conversion, conversions per process.
     "CONVERSION_POOL_SIZE": 0,
     "CONVERSION_TIMEOUT": 60,

@@ -78,11 +78,16 @@ class Mailbox:
         self.wait_for(lambda ms: len(matching(ms)) >= count, timeout)
         return matching(self.messages)
 
+    def link_to(self, address: str, subject_contains: str = "Sign in", count: int = 1) -> str:
+        """Wait for the count-th message to address with that subject and return its link."""
+        message = self.to(address, subject_contains, count=count)[count - 1]
+        return self.link(message)
+
     @staticmethod
     def link(message: EmailMessage) -> str:
         body = message.get_body(preferencelist=("plain",))
         assert body is not None
-        match = re.search(r"https?://\S+/(?:s|d|a)/\S+", body.get_content())
+        match = re.search(r"https?://\S+/(?:s|d|a|staff/sign-in)/\S+", body.get_content())
         assert match, "no personal link in the message"
         return match.group(0)
 

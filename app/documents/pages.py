@@ -4,22 +4,43 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pypdfium2 as pdfium
 from flask import current_app
 
 from ..conversion.checks import PDFIUM_LOCK as _lock  # pdfium is not thread-safe, even across documents
-from ..storage import StoredFile
+
+
+class PdfSource(Protocol):
+    """A PDF known by its SHA-256: a stored file, or a preview in the cache."""
+
+    sha256: str
+
+    def read(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class CachedPdf:
+    """A PDF kept outside stored files (a preview), read from its path."""
+
+    path: Path
+    sha256: str
+
+    def read(self) -> bytes:
+        return self.path.read_bytes()
+
 
 SCALE = 1.5  # 108 dpi: legible on a phone, light enough for a slow school network
 
 
-def _folder(pdf: StoredFile) -> Path:
+def _folder(pdf: PdfSource) -> Path:
     return Path(current_app.config["OUTPUT_DIR"]) / "cache" / "pages" / pdf.sha256
 
 
-def page_count(pdf: StoredFile) -> int:
+def page_count(pdf: PdfSource) -> int:
     """Return how many pages the PDF has."""
     marker = _folder(pdf) / "count"
     if marker.exists():
@@ -34,7 +55,7 @@ def page_count(pdf: StoredFile) -> int:
     return count
 
 
-def page_png(pdf: StoredFile, number: int) -> Path:
+def page_png(pdf: PdfSource, number: int) -> Path:
     """Return the path of page number (1-based) as a PNG, rendering it on first use."""
     target = _folder(pdf) / f"{number}.png"
     if target.exists():

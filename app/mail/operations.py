@@ -89,6 +89,10 @@ def build_message(email: OutboundEmail) -> EmailMessage:
         link = db.session.get(Link, email.link_id)
         assert link is not None
         context["url"] = link_url(link)
+    if "sign_in_link" in context:
+        from ..staff.auth import sign_in_url
+
+        context["url"] = sign_in_url(context.pop("sign_in_link"))
     subject, body = render_email(email.template, context)
     config = current_app.config
     message = EmailMessage()

@@ -57,6 +57,10 @@ def test_tokens_never_reach_the_access_log(app, runner, client, mailbox, trusts,
     for handler_filter in logging.getLogger("werkzeug").filters:
         handler_filter.filter(record)
     assert token not in record.getMessage() and "/s/[token]" in record.getMessage()
+    sign_in = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"%s" %s', (f"GET /staff/sign-in/{token} HTTP/1.1", "200"), None)
+    for handler_filter in logging.getLogger("werkzeug").filters:
+        handler_filter.filter(sign_in)
+    assert token not in sign_in.getMessage() and "/staff/sign-in/[token]" in sign_in.getMessage()
     with caplog.at_level(logging.DEBUG):
         agree(client, url, "Sam O'Brien <Head> & Co")
     assert token not in caplog.text

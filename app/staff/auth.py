@@ -1,0 +1,112 @@
+"""Passwordless sign-in: a single-use link, valid for 15 minutes, emailed to known staff only."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+
+from flask import Flask, current_app
+from flask_login import LoginManager
+from sqlalchemy import func, select, update
+
+from signing.tokens import TokenError, new_nonce
+
+from .. import audit
+from ..db import transaction, utcnow
+from ..extensions import db
+from ..mail.operations import queue_email
+from .models import SignInLink, User
+
+PURPOSE = "signin"
+LIFETIME = timedelta(minutes=15)
+login_manager = LoginManager()
+
+
+class SignInRejected(Exception):
+    """A sign-in link cannot be used; reason says why (expired, used, invalid)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def init_app(app: Flask) -> None:
+    """Attach Flask-Login: sessions remember the user id only."""
+    login_manager.init_app(app)
+    login_manager.login_view = "staff.sign_in"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def _load(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def find_user(email: str) -> User | None:
+    """Return the active user with this email address (case-insensitive)."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower(), User.active))
+
+
+def request_sign_in(email: str, *, ip: str | None, user_agent: str | None) -> None:
+    """Email a sign-in link if the address belongs to active staff; say nothing either way."""
+    user = find_user(email)
+    if user is None:
+        return
+    with transaction():
+        now = utcnow()
+        link = SignInLink(user=user, nonce=new_nonce(), created_at=now, expires_at=now + LIFETIME)
+        db.session.add(link)
+        db.session.flush()
+        queue_email(  # the token is signed when the email is built, never stored
+            "sign_in",
+            to_name=user.name,
+            to_email=user.email,
+            context={"name": user.name, "sign_in_link": link.id, "minutes": int(LIFETIME.total_seconds() // 60)},
+        )
+        audit.record("sign_in_requested", actor=user.label, ip=ip, user_agent=user_agent, details={"user": user.id})
+
+
+def check_sign_in(token: str) -> SignInLink:
+    """Return the sign-in link a token stands for, or raise SignInRejected (changes nothing)."""
+    from ..links import link_tokens
+
+    try:
+        link_id, nonce = link_tokens().read(PURPOSE, token, int(LIFETIME.total_seconds()) + 60)
+    except TokenError as exc:
+        raise SignInRejected(exc.reason) from None
+    link = db.session.get(SignInLink, link_id)
+    if link is None or not hmac.compare_digest(link.nonce, nonce) or not link.user.active:
+        raise SignInRejected("invalid")
+    if link.used_at is not None:
+        raise SignInRejected("used")
+    if link.expires_at <= utcnow():
+        raise SignInRejected("expired")
+    return link
+
+
+def complete_sign_in(token: str, *, ip: str | None, user_agent: str | None) -> User:
+    """Use up a sign-in link (exactly once) and return its user."""
+    with transaction():
+        link = check_sign_in(token)
+        now = utcnow()
+        used = db.session.execute(
+            update(SignInLink).where(SignInLink.id == link.id, SignInLink.used_at.is_(None)).values(used_at=now)
+        ).rowcount
+        if used != 1:
+            raise SignInRejected("used")
+        user = link.user
+        user.last_signed_in_at = now
+        audit.record("signed_in", actor=user.label, ip=ip, user_agent=user_agent, details={"user": user.id})
+    return user
+
+
+def sign_in_url(link_id: int) -> str:
+    """Return the URL, with a freshly signed token, for a sign-in link."""
+    from ..links import link_tokens
+
+    link = db.session.get(SignInLink, link_id)
+    assert link is not None
+    token = link_tokens().issue(PURPOSE, link.id, link.nonce)
+    return f"{current_app.config['BASE_URL']}/staff/sign-in/{token}"

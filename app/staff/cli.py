@@ -1,0 +1,57 @@
+"""`flask users create`: add staff to a trust."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from ..db import transaction
+from ..documents.operations import EMAIL
+from ..extensions import db
+from ..trusts.models import Trust
+from .models import Role, User
+
+users_cli = AppGroup("users", help="Staff who sign in.")
+
+
+def create_user(email: str, *, name: str, role: str, trust_slug: str, school: str | None) -> User:
+    """Add a person to a trust; raise ValueError with a clear message for bad input."""
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise ValueError(f"{email!r} is not an email address")
+    if role not in {r.value for r in Role}:
+        raise ValueError(f"role must be one of {', '.join(r.value for r in Role)}")
+    if not name.strip():
+        raise ValueError("name must not be empty")
+    if role == Role.LEAD and not (school or "").strip():
+        raise ValueError("a safeguarding lead needs --school")
+    trust = db.session.scalar(select(Trust).where(Trust.slug == trust_slug))
+    if trust is None:
+        raise ValueError(f"no trust {trust_slug!r} is installed")
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise ValueError(f"{email} already has an account")
+    with transaction():
+        user = User(email=email, name=name.strip(), role=role, trust=trust, school=(school or "").strip() or None)
+        db.session.add(user)
+    return user
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--trust", "trust_slug", required=True)
+@click.option("--school", default=None)
+def users_create(email: str, name: str, role: str, trust_slug: str, school: str | None) -> None:
+    """Add a member of staff who can sign in."""
+    try:
+        user = create_user(email, name=name, role=role, trust_slug=trust_slug, school=school)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created {user.role} {user.name} <{user.email}> in {trust_slug}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)

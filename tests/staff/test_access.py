@@ -1,0 +1,112 @@
+"""Every staff route checks who is asking: signed out, each role, and someone from another trust."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.documents.models import Document
+from app.extensions import db
+
+from ..flows.conftest_helpers import BROKER
+from ..flows.test_contract_spine import csrf
+
+pytestmark = pytest.mark.skipif(bool(BROKER), reason="documents are made in-process for these checks")
+
+PEOPLE = {
+    "admin": ("admin@hom.example.org", "Morgan Admin", "admin", "heart-of-mercia", None),
+    "lead": ("lead@oakfield.example.org", "Lee Lead", "lead", "heart-of-mercia", "Oakfield Primary School"),
+    "other_lead": ("lead@elm.example.org", "Eve Lead", "lead", "heart-of-mercia", "Elm Academy"),
+    "party": ("sam@example.org", "Sam Patel", "staff", "heart-of-mercia", "Oakfield Primary School"),
+    "bystander": ("bo@example.org", "Bo Brown", "staff", "heart-of-mercia", "Oakfield Primary School"),
+    "other_trust": ("admin@rt.example.org", "Rita Tees", "admin", "river-tees", None),
+}
+
+
+def sign_in(client: Any, mailbox: Any, email: str) -> None:
+    """Sign in the way a person does: ask for a link, open it, press Sign in."""
+    page = client.get("/staff/sign-in")
+    client.post("/staff/sign-in", data={"csrf_token": csrf(page.text), "email": email})
+    url = mailbox.link_to(email)
+    path = url.split("countersign.test", 1)[1]
+    confirm = client.get(path)
+    assert confirm.status_code == 200, confirm.text
+    done = client.post(path, data={"csrf_token": csrf(confirm.text)})
+    assert done.status_code == 303
+
+
+@pytest.fixture
+def world(app: Any, runner: Any, trusts: Any, mailbox: Any) -> dict[str, Any]:
+    """Staff of two trusts, and a sealed-to-be contract at Oakfield with Sam as a party."""
+    for email, name, role, trust, school in PEOPLE.values():
+        args = ["users", "create", email, "--name", name, "--role", role, "--trust", trust]
+        result = runner.invoke(args=args + (["--school", school] if school else []))
+        assert result.exit_code == 0, result.output
+    created = runner.invoke(args=["contract", "create", "--trust", "heart-of-mercia", "--supervisor", "Alex Morgan <alex@example.org>",
+                                  "--supervisee", "Sam Patel <sam@example.org>", "--set", "school=Oakfield Primary School"])
+    assert created.exit_code == 0, created.output
+    with app.app_context():
+        document = db.session.scalar(select(Document))
+        party = document.parties[1].id
+        return {"document": document.id, "party": party}
+
+
+def routes(world: dict[str, Any]) -> list[tuple[str, str]]:
+    d, p = world["document"], world["party"]
+    return [
+        ("GET", "/staff/"),
+        ("GET", "/staff/documents"),
+        ("GET", f"/staff/documents/{d}"),
+        ("GET", "/staff/create"),
+        ("GET", "/staff/create/contract"),
+        ("GET", "/staff/settings"),
+        ("GET", f"/staff/documents/{d}/revise"),
+        ("POST", f"/staff/documents/{d}/versions/1/download"),
+        ("POST", f"/staff/documents/{d}/resend/{p}"),
+        ("POST", f"/staff/documents/{d}/cancel"),
+        ("POST", f"/staff/documents/{d}/reissue"),
+        ("POST", "/staff/create/contract"),
+    ]
+
+
+EXPECTED = {
+    # role: status for each route above, in order
+    "admin": [200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 303, 400],
+    "lead": [200, 200, 200, 200, 200, 403, 200, 200, 303, 303, 303, 400],
+    "other_lead": [200, 200, 404, 200, 200, 403, 404, 404, 404, 404, 404, 400],
+    "party": [200, 200, 200, 403, 403, 403, 403, 200, 403, 403, 403, 403],
+    "bystander": [200, 200, 404, 403, 403, 403, 404, 404, 404, 404, 404, 403],
+    "other_trust": [200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 400],
+}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
+def test_each_role_reaches_only_what_it_may(app, client, mailbox, world, role):
+    sign_in(client, mailbox, PEOPLE[role][0])
+    token = csrf(client.get("/staff/documents").text)
+    got = []
+    for method, path in routes(world):
+        if method == "GET":
+            got.append(client.get(path).status_code)
+        else:
+            got.append(client.post(path, data={"csrf_token": token, "which": "draft", "reason": "test"}).status_code)
+    assert got == EXPECTED[role], list(zip(routes(world), got, EXPECTED[role], strict=True))
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(app, client, mailbox, world):
+    for method, path in routes(world):
+        if method == "GET":
+            response = client.get(path)
+            assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"], path
+        else:
+            assert client.post(path).status_code == 400, path  # no CSRF token: refused before anything else
+
+
+def test_another_trusts_document_is_not_found_even_by_its_admin(app, client, mailbox, world):
+    sign_in(client, mailbox, PEOPLE["other_trust"][0])
+    page = client.get(f"/staff/documents/{world['document']}")
+    assert page.status_code == 404
+    listing = client.get("/staff/documents")
+    assert "CS-000001" not in listing.text

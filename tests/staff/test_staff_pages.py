@@ -1,0 +1,99 @@
+"""Staff create from defaults, preview as page images, send, and see status and timeline."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.documents.models import Document
+from app.extensions import db
+
+from ..flows.conftest_helpers import BROKER
+from ..flows.test_contract_spine import csrf
+from .test_access import sign_in
+
+pytestmark = pytest.mark.skipif(bool(BROKER), reason="previews and documents are made in-process")
+
+
+@pytest.fixture
+def lead(app, runner, trusts, client, mailbox):
+    runner.invoke(args=["users", "create", "lead@oakfield.example.org", "--name", "Lee Lead", "--role", "lead",
+                        "--trust", "heart-of-mercia", "--school", "Oakfield Primary School"])
+    sign_in(client, mailbox, "lead@oakfield.example.org")
+
+
+def test_create_preview_send(app, client, mailbox, lead):
+    form = client.get("/staff/create/contract")
+    assert form.status_code == 200
+    assert "SEM Office or other appropriate venue" in form.text  # pre-filled from the trust's defaults
+    token = csrf(form.text)
+    empty = client.post("/staff/create/contract", data={"csrf_token": token, "action": "preview"})
+    assert empty.status_code == 400 and "There is a problem" in empty.text and 'href="#supervisor"' in empty.text
+    data = {"csrf_token": token, "action": "preview", "supervisor": "Alex Morgan <alex@example.org>",
+            "supervisees": "Sam Patel <sam@example.org>", "school": "Oakfield Primary School",
+            "term-venue": "The library"}
+    preview = client.post("/staff/create/contract", data=data)
+    assert preview.status_code == 200 and "Check the supervision contract" in preview.text
+    image = re.search(r'src="(/staff/preview/[0-9a-f]+/1\.png)"', preview.text).group(1)
+    assert client.get(image).data.startswith(b"\x89PNG")
+    assert app.test_client().get(image).status_code in (302, 404)  # previews are the maker's alone
+    with app.app_context():
+        assert db.session.scalar(select(Document.id)) is None  # nothing is saved by a preview
+    send = client.post("/staff/create/contract", data=data | {"action": "send"})
+    assert send.status_code == 303
+    page = client.get(send.headers["Location"])
+    assert "has been created and sent" in page.text and "Awaiting agreement" in page.text
+    assert "Created" in page.text and "Sent" in page.text  # the timeline
+    mailbox.to("sam@example.org", "Please read and agree")
+    with app.app_context():
+        document = db.session.scalar(select(Document))
+        assert document.version.fields["terms"]["venue"] == "The library"
+        assert document.school == "Oakfield Primary School" and document.created_by_id is not None
+
+
+def test_revise_after_a_change_request_shows_the_reason_and_what_changed(app, client, runner, mailbox, lead):
+    created = runner.invoke(args=["contract", "create", "--trust", "heart-of-mercia", "--supervisor", "Alex Morgan <alex@example.org>",
+                                  "--supervisee", "Sam Patel <sam@example.org>", "--set", "school=Oakfield Primary School"])
+    document_id = int(created.output.split()[-1])
+    url = mailbox.link(mailbox.to("sam@example.org", "Please read")[0]).split("countersign.test", 1)[1]
+    signer = app.test_client()
+    page = signer.get(url)
+    signer.post(url + "/changes", data={"csrf_token": csrf(page.text), "reason": "We meet in the library."})
+    shown = client.get(f"/staff/documents/{document_id}")
+    assert "Changes requested" in shown.text and "We meet in the library." in shown.text
+    form = client.get(f"/staff/documents/{document_id}/revise")
+    assert "We meet in the library." in form.text
+    fields = dict(re.findall(r'name="(term-[a-z_]+)"[^>]*>([^<]*)</textarea>', form.text))
+    data = {"csrf_token": csrf(form.text), "note": "Venue corrected", "school": "Oakfield Primary School",
+            **{k: v for k, v in fields.items()}, "term-venue": "the school library"}
+    sent = client.post(f"/staff/documents/{document_id}/revise", data=data)
+    assert sent.status_code == 303
+    after = client.get(f"/staff/documents/{document_id}")
+    assert "What changed in version 2" in after.text and "the school library" in after.text
+
+
+def test_settings_show_the_seal_and_form_checks_to_admins_only(app, client, runner, mailbox, lead):
+    assert client.get("/staff/settings").status_code == 403
+    runner.invoke(args=["users", "create", "admin@hom.example.org", "--name", "Morgan Admin", "--role", "admin", "--trust", "heart-of-mercia"])
+    admin = app.test_client()
+    sign_in(admin, mailbox, "admin@hom.example.org")
+    page = admin.get("/staff/settings")
+    assert page.status_code == 200
+    for expected in ("Seal certificate", "document seal", "Sound", "Lee Lead", "forms/heart-of-mercia/contract.docx"):
+        assert expected in page.text, expected
+
+
+def test_users_create_refuses_bad_input_clearly(runner, trusts):
+    cases = [
+        (["nobody", "--name", "X", "--role", "staff", "--trust", "heart-of-mercia"], "is not an email address"),
+        (["a@example.org", "--name", "X", "--role", "lead", "--trust", "heart-of-mercia"], "needs --school"),
+        (["a@example.org", "--name", "X", "--role", "staff", "--trust", "nowhere"], "no trust 'nowhere'"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(args=["users", "create", *args])
+        assert result.exit_code != 0 and message in result.output, result.output
+    runner.invoke(args=["users", "create", "a@example.org", "--name", "X", "--role", "staff", "--trust", "heart-of-mercia"])
+    again = runner.invoke(args=["users", "create", "A@example.org", "--name", "X", "--role", "staff", "--trust", "heart-of-mercia"])
+    assert again.exit_code != 0 and "already has an account" in again.output
