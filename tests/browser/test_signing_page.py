@@ -1,0 +1,72 @@
+"""The signing page a party opens from their email works on a phone and from the keyboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+SUPERVISOR = ("Alex Morgan", "alex.morgan@example.org")
+SUPERVISEE = ("Sam Patel", "sam.patel@example.org")
+
+
+def signing_link(runner: Any, mailbox: Any) -> str:
+    """Send a contract from the trust's defaults; return the supervisee's emailed link."""
+    result = runner.invoke(args=[
+        "contract", "create", "--trust", "heart-of-mercia",
+        "--supervisor", f"{SUPERVISOR[0]} <{SUPERVISOR[1]}>",
+        "--supervisee", f"{SUPERVISEE[0]} <{SUPERVISEE[1]}>",
+    ])
+    assert result.exit_code == 0, result.output
+    return mailbox.link(mailbox.to(SUPERVISEE[1], "Please read and agree")[0])
+
+
+def scroll_width(page: Any) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_the_signing_page_fits_a_320_pixel_phone_and_can_be_agreed_there(
+    new_page, runner, mailbox, trusts, screenshot
+):
+    phone = new_page(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
+    phone.goto(signing_link(runner, mailbox))
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Supervision contract")
+    first_page = phone.get_by_role("img", name="Page 1 of", exact=False).first
+    first_page.scroll_into_view_if_needed()
+    expect(first_page).to_be_visible()
+    assert first_page.bounding_box()["width"] <= 320
+    assert scroll_width(phone) <= 320, "the page scrolls sideways on a 320px screen"
+    screenshot(phone, "signing-phone.png")
+
+    phone.get_by_label("I agree this is an accurate record").tap()
+    expect(phone.get_by_label("I agree this is an accurate record")).to_be_checked()
+    phone.get_by_label("Type your full name").fill(SUPERVISEE[0])
+    phone.get_by_role("button", name="Agree", exact=True).tap()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("You have agreed this record")
+    assert scroll_width(phone) <= 320
+
+
+def test_the_problem_summary_on_a_phone_names_what_is_missing(new_page, runner, mailbox, trusts):
+    phone = new_page(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
+    phone.goto(signing_link(runner, mailbox))
+    phone.get_by_role("button", name="Agree", exact=True).tap()
+    summary = phone.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_visible()
+    assert scroll_width(phone) <= 320
+    first = summary.get_by_role("link").first
+    target = first.get_attribute("href")
+    first.tap()
+    expect(phone.locator(target)).to_be_focused()
+
+
+def test_the_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(page, runner, mailbox, trusts):
+    page.goto(signing_link(runner, mailbox))
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()  # shown when focused, hidden otherwise
+    page.keyboard.press("Enter")
+    expect(page.locator("#main-content")).to_be_focused()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.closest('main') !== null")
+    assert focused, "the next Tab after skipping should stay inside the main content"
