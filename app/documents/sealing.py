@@ -14,7 +14,7 @@ from ..extensions import db
 from ..mail.operations import queue_email
 from ..storage import DOCX, PDF, store
 from .kinds import kind
-from .models import DocumentVersion, Link
+from .models import Document, DocumentVersion, Link
 from .states import State
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,8 @@ def _seal_claimed(version_id: int) -> bool:
         version = db.session.get(DocumentVersion, version_id, populate_existing=True)
         assert version is not None
         document.move_to(State.SEALED)
+        if document.previous_document_id is not None:
+            _supersede(document)
         if document.kind == "record":
             from .actions import record_sealed
 
@@ -125,6 +127,21 @@ def _seal_claimed(version_id: int) -> bool:
             if party.role in kind(document.kind).agreed_by:
                 send_download_link(document.id, party.id, version)
     return True
+
+
+def _supersede(document: Document) -> None:
+    """Mark the contract this sealed reissue replaces as superseded; each already links to the other."""
+    from .operations import _locked_document
+
+    previous = _locked_document(document.previous_document_id)
+    if previous.status is State.SEALED:
+        previous.move_to(State.SUPERSEDED)
+        previous.superseded_at = utcnow()
+        audit.record(
+            "superseded",
+            document_id=previous.id,
+            details={"by": document.id, "by_reference": document.reference},
+        )
 
 
 def send_download_link(document_id: int, party_id: int, version: DocumentVersion) -> Link:
