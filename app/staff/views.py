@@ -165,6 +165,8 @@ def document(document_id: int) -> str:
         select(Document).where(Document.previous_document_id == found.id, Document.state != State.CANCELLED.value)
     )
     previous = db.session.get(Document, found.previous_document_id) if found.previous_document_id else None
+    from ..reviews.operations import reissue_changes
+
     return render_template(
         "staff/document.html",
         document=found,
@@ -175,6 +177,7 @@ def document(document_id: int) -> str:
         successor=successor,
         previous=previous,
         request_reason=_change_request(found),
+        reissue_diff=[(f, _show(old), _show(new)) for f, old, new in reissue_changes(found.id)] if previous else [],
     )
 
 

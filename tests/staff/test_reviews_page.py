@@ -49,5 +49,9 @@ def test_reissue_all_shows_progress_and_is_safe_twice(app, runner, client, mailb
     with app.app_context():
         successors = db.session.scalars(select(Document.previous_document_id).where(Document.previous_document_id.is_not(None))).all()
         assert sorted(successors) == sorted([first, second])
+    with app.app_context():
+        new = db.session.scalar(select(Document.id).where(Document.previous_document_id == first))
+    shown = client.get(f"/staff/documents/{new}")
+    assert "Changed from CS-" in shown.text and "review date" in shown.text and "This contract replaces" in shown.text
     again = client.get("/staff/reviews")
     assert "No contracts are due" in again.text
