@@ -37,7 +37,6 @@ migrate: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 
 run: install
-	$(BIN)/flask trusts load
 	COUNTERSIGN_PRINT_LINKS=1 $(BIN)/flask demo
 	COUNTERSIGN_PRINT_LINKS=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 

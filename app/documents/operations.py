@@ -412,30 +412,8 @@ def agree(token: str, *, confirmed: bool, typed_name: str, request: Request) -> 
     if problems:
         raise AnswerInvalid(problems)
     with transaction():
-        document = _locked_document(link.version.document_id)
-        link = _consume(token)
+        document, link = _answer(token, Answer.AGREED, request, typed_name=typed_name.strip()[:200])
         version = link.version
-        db.session.add(
-            Answer(
-                party=link.party,
-                version_id=version.id,
-                link_id=link.id,
-                decision=Answer.AGREED,
-                typed_name=typed_name.strip()[:200],
-                answered_at=link.used_at,
-                ip=request.ip,
-                user_agent=(request.user_agent or "")[:500] or None,
-            )
-        )
-        db.session.flush()
-        audit.record(
-            "agreed",
-            document_id=document.id,
-            actor=_actor(link.party),
-            ip=request.ip,
-            user_agent=request.user_agent,
-            details={"version": version.number, "typed_name": typed_name.strip()[:200]},
-        )
         agreed = db.session.scalar(
             select(db.func.count(Answer.id)).where(
                 Answer.version_id == version.id, Answer.decision == Answer.AGREED
@@ -516,6 +494,41 @@ def _answer_problems(questions: list[dict[str, Any]], answers: list[dict[str, st
     return problems
 
 
+def _answer(
+    token: str, decision: str, request: Request, *, typed_name: str | None = None, reason: str | None = None
+) -> tuple[Document, Link]:
+    """Lock the document, use up the link, and record the party's answer and its audit event."""
+    link = resolve_link(token, "agree")
+    document = _locked_document(link.version.document_id)
+    link = _consume(token)
+    db.session.add(
+        Answer(
+            party=link.party,
+            version_id=link.version.id,
+            link_id=link.id,
+            decision=decision,
+            typed_name=typed_name,
+            reason=reason,
+            answered_at=link.used_at,
+            ip=request.ip,
+            user_agent=(request.user_agent or "")[:500] or None,
+        )
+    )
+    db.session.flush()
+    details: dict[str, Any] = {"version": link.version.number}
+    if typed_name:
+        details["typed_name"] = typed_name
+    audit.record(
+        decision,
+        document_id=document.id,
+        actor=_actor(link.party),
+        ip=request.ip,
+        user_agent=request.user_agent,
+        details=details,
+    )
+    return document, link
+
+
 def request_changes(token: str, *, reason: str, request: Request) -> Document:
     """Record a party's request for changes and tell the author."""
     link = resolve_link(token, "agree")
@@ -525,30 +538,9 @@ def request_changes(token: str, *, reason: str, request: Request) -> Document:
     if len(reason) > 5000:
         raise AnswerInvalid({"reason": "Keep the reason under 5,000 characters"})
     with transaction():
-        document = _locked_document(link.version.document_id)
-        link = _consume(token)
+        document, link = _answer(token, Answer.CHANGES_REQUESTED, request, reason=reason)
         version = link.version
-        db.session.add(
-            Answer(
-                party=link.party,
-                version_id=version.id,
-                link_id=link.id,
-                decision=Answer.CHANGES_REQUESTED,
-                reason=reason,
-                answered_at=link.used_at,
-                ip=request.ip,
-                user_agent=(request.user_agent or "")[:500] or None,
-            )
-        )
         document.move_to(State.CHANGES_REQUESTED)
-        audit.record(
-            "changes_requested",
-            document_id=document.id,
-            actor=_actor(link.party),
-            ip=request.ip,
-            user_agent=request.user_agent,
-            details={"version": version.number},
-        )
         queue_email(
             "changes_requested",
             to_name=document.author_name,

@@ -6,6 +6,7 @@ Opening a link (GET) never changes anything: mail filters open links on their ow
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -83,13 +84,17 @@ def audit_answer(link: Link) -> Answer | None:
 @bp.get("/s/<token>")
 def sign(token: str) -> Response | tuple[str, int] | str:
     """Show the document as page images with the agree and request-changes forms."""
+    return _sign_page(token, problems={}, form={}, status=200)
+
+
+def _sign_page(token: str, *, problems: dict[str, str], form: Any, status: int) -> tuple[str, int]:
     try:
         link = ops.resolve_link(token, "agree")
     except ops.LinkRejected as exc:
         return _rejected(exc)
     version = link.version
     assert version.pdf_file is not None
-    return render_template(
+    page = render_template(
         "links/sign.html",
         token=token,
         link=link,
@@ -97,9 +102,10 @@ def sign(token: str) -> Response | tuple[str, int] | str:
         document=version.document,
         version=version,
         pages=page_count(version.pdf_file),
-        problems={},
-        form={},
+        problems=problems,
+        form=form,
     )
+    return page, status
 
 
 @bp.get("/s/<token>/pages/<int:number>.png")
@@ -150,7 +156,7 @@ def agree(token: str) -> Response | tuple[str, int] | str:
     except ops.LinkRejected as exc:
         return _rejected(exc)
     except ops.AnswerInvalid as exc:
-        return _sign_with_errors(token, exc.problems, "agree")
+        return _sign_with_errors(token, exc.problems)
     return redirect(url_for("links.done", token=token, answer="agreed"), code=303)
 
 
@@ -162,7 +168,7 @@ def changes(token: str) -> Response | tuple[str, int] | str:
     except ops.LinkRejected as exc:
         return _rejected(exc)
     except ops.AnswerInvalid as exc:
-        return _sign_with_errors(token, exc.problems, "changes")
+        return _sign_with_errors(token, exc.problems)
     return redirect(url_for("links.done", token=token, answer="changes"), code=303)
 
 
@@ -180,28 +186,8 @@ def done(token: str) -> Response | tuple[str, int] | str:
     return redirect(url_for("links.sign", token=token), code=303)
 
 
-def _sign_with_errors(token: str, problems: dict[str, str], which: str) -> tuple[str, int] | str:
-    try:
-        link = ops.resolve_link(token, "agree")
-    except ops.LinkRejected as exc:
-        return _rejected(exc)
-    version = link.version
-    assert version.pdf_file is not None
-    return (
-        render_template(
-            "links/sign.html",
-            token=token,
-            link=link,
-            party=link.party,
-            document=version.document,
-            version=version,
-            pages=page_count(version.pdf_file),
-            problems=problems,
-            which=which,
-            form=request.form,
-        ),
-        400,
-    )
+def _sign_with_errors(token: str, problems: dict[str, str]) -> tuple[str, int]:
+    return _sign_page(token, problems=problems, form=request.form, status=400)
 
 
 @bp.get("/d/<token>")
