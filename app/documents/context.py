@@ -104,6 +104,7 @@ def _kind_context(document: Document, version: DocumentVersion, context: dict[st
         done = set(fields.get("done_actions", []))
         roles = [{"name": p.name, "role": p.role_label} for p in document.parties]
         return {
+            "agenda_items": list(fields.get("agenda_items") or _session_agenda(document)),
             "attendees": roles,
             "open_actions": [dict(_action(a, with_done=True), done="Yes" if a.id in done else "No")
                              for a in open_actions_for(document, include_done_by=document.id)],
@@ -129,6 +130,28 @@ def _kind_context(document: Document, version: DocumentVersion, context: dict[st
             ],
         }
     return {}
+
+
+def _session_agenda(document: Document) -> list[str]:
+    """Return the items of the agenda this pair was last sent, for a record that gives none."""
+    from sqlalchemy import select
+
+    from .states import State
+
+    agenda = db.session.scalar(
+        select(Document)
+        .where(
+            Document.trust_id == document.trust_id,
+            Document.pair_key == document.pair_key,
+            Document.kind == "agenda",
+            Document.state == State.ISSUED.value,
+        )
+        .order_by(Document.id.desc())
+    )
+    if agenda is None:
+        return []
+    items = agenda.trust.profile.get("agenda", {}).get("items", [])
+    return [*items, *agenda.version.fields.get("extra_items", [])]
 
 
 def _action(action: Any, *, with_done: bool) -> dict[str, Any]:

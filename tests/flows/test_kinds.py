@@ -88,13 +88,16 @@ def test_record_actions_are_reviewed_at_the_next_session(app, runner, client, ma
     attachment = next(message.iter_attachments())
     assert "Make early help referral" in pdf_text(attachment.get_content())
 
-    # The next record marks it done; sealing that record closes the action, in the audit log.
+    # The next record marks it done, and prints the agenda sent for the session in its header;
+    # sealing that record closes the action, in the audit log.
     data.write_text(json.dumps({"session_date": "2026-11-25", "done_actions": [action.id]}))
     second = create(runner, "record create", "--supervisor", SUPERVISOR, "--supervisee", SAM, "--data", str(data))
     agree_by_mail(client, mailbox, "alex.morgan@example.org", "Alex Morgan", count=2)
     agree_by_mail(client, mailbox, "sam@example.org", "Sam Patel", count=2)
     assert wait(lambda: state(app, second) == "sealed")
-    assert "Make early help referral" in pdf_text(sealed_pdf(app, second))
+    second_text = pdf_text(sealed_pdf(app, second))
+    assert "Make early help referral" in second_text
+    assert "Review notes of previous meeting" in second_text  # from the agenda issued for the session
     with app.app_context():
         assert db.session.scalar(select(Action.done_in_document_id)) == second
     assert len(events(app, first, "action_done")) == 1
