@@ -16,7 +16,7 @@ from lxml import etree
 from app.rendering import render_docx
 from app.trusts.profiles import ProfileError, read_profile
 
-from ..rendering.support import all_text, paragraphs, part_xml, texts
+from ..rendering.support import all_text, assert_no_tags, cell_rows, paragraphs, part_xml, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "document_templates"
@@ -216,25 +216,6 @@ def context(kind: str, *, signed: bool = True, **overrides: Any) -> dict[str, An
 
 def render(kind: str, **kwargs: Any) -> bytes:
     return render_docx(form(kind), context(kind, **kwargs))
-
-
-def assert_no_tags(docx: bytes) -> None:
-    text = all_text(docx)
-    for marker in ("{{", "}}", "{%", "%}"):
-        assert marker not in text
-
-
-def cell_rows(docx: bytes, table: int) -> list[list[str]]:
-    """The text of each row of a top-level table, a merged cell once."""
-    found = []
-    for row in Document(io.BytesIO(docx)).tables[table].rows:
-        cells, seen = [], set()
-        for cell in row.cells:
-            if id(cell._tc) not in seen:
-                seen.add(id(cell._tc))
-                cells.append(cell.text)
-        found.append(cells)
-    return found
 
 
 # --- Profile ------------------------------------------------------------------------------------

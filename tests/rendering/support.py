@@ -105,3 +105,22 @@ def part_xml(docx: bytes, name: str) -> etree._Element:
 def xml_parts(docx: bytes) -> list[str]:
     with zipfile.ZipFile(io.BytesIO(docx)) as package:
         return [n for n in package.namelist() if n.startswith("word/") and n.endswith(".xml")]
+
+
+def assert_no_tags(docx: bytes) -> None:
+    text = all_text(docx)
+    for marker in ("{{", "}}", "{%", "%}"):
+        assert marker not in text
+
+
+def cell_rows(docx: bytes, table: int) -> list[list[str]]:
+    """The text of each row of a top-level table, a merged cell once."""
+    found = []
+    for row in Document(io.BytesIO(docx)).tables[table].rows:
+        cells, seen = [], set()
+        for cell in row.cells:
+            if id(cell._tc) not in seen:
+                seen.add(id(cell._tc))
+                cells.append(cell.text)
+        found.append(cells)
+    return found
