@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 from celery import shared_task
+from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from .db import utcnow
@@ -77,7 +81,33 @@ def sweep() -> dict[str, int]:
         run_or_queue(prepare_version, version_id)
     for version_id in to_seal:
         run_or_queue(seal_version, version_id)
-    return {"emails": len(emails), "prepare": len(to_prepare), "seal": len(to_seal)}
+    removed = remove_orphaned_conversion_folders(Path(current_app.config["OUTPUT_DIR"]) / "libreoffice")
+    return {"emails": len(emails), "prepare": len(to_prepare), "seal": len(to_seal), "orphaned folders": removed}
+
+
+def remove_orphaned_conversion_folders(work_dir: Path) -> int:
+    """Delete LibreOffice work folders whose owning process has died (they may hold a record's text)."""
+    removed = 0
+    for folder in work_dir.glob("pool-*-*"):
+        try:
+            pid = int(folder.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if _alive(pid):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @shared_task(name="countersign.sweep")

@@ -81,6 +81,7 @@ def validate_profile(data: dict[str, Any], templates_dir: Path) -> list[str]:
             problems.append(f"templates.{kind}: must be a path")
         else:
             problems += _template_problems(f"templates.{kind}", relative, templates_dir)
+    problems += _reminder_problems(data.get("reminders", {}))
     problems += _record_problems(data.get("record", {}))
     problems += _audit_problems(data.get("audit", {}))
     agenda = data.get("agenda", {})
@@ -100,6 +101,20 @@ def _template_problems(where: str, relative: str, templates_dir: Path) -> list[s
     if not target.is_file():
         return [f"{where}: no file at {relative}"]
     return []
+
+
+def _reminder_problems(reminders: Any) -> list[str]:
+    if not isinstance(reminders, dict):
+        return ["[reminders]: must be a table"]
+    problems = []
+    for key in ("first_after_days", "every_days"):
+        value = reminders.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 90):
+            problems.append(f"reminders.{key}: whole number from 1 to 90")
+    unknown = set(reminders) - {"first_after_days", "every_days"}
+    if unknown:
+        problems.append(f"[reminders]: unknown keys {', '.join(sorted(unknown))}")
+    return problems
 
 
 def _record_problems(record: Any) -> list[str]:

@@ -69,3 +69,15 @@ def test_outbox_backend_writes_eml_files(app, runner, trusts, tmp_path):
     files = list((tmp_path / "outbox").glob("*.eml"))
     assert len(files) == 2
     assert any(b"sam@example.org" in f.read_bytes() for f in files)
+
+
+def test_the_sweep_removes_conversion_folders_of_dead_processes(app, tmp_path):
+    from app.sweep import remove_orphaned_conversion_folders
+
+    dead = tmp_path / "pool-999999999-abc"  # no such process
+    dead.mkdir()
+    (dead / "record.docx").write_bytes(b"a record's text")
+    alive = tmp_path / f"pool-{__import__('os').getpid()}-xyz"
+    alive.mkdir()
+    assert remove_orphaned_conversion_folders(tmp_path) == 1
+    assert not dead.exists() and alive.exists()

@@ -99,11 +99,12 @@ def test_a_tag_word_split_across_runs_is_found(runner, trusts, tmp_path):
 
 def test_a_bad_profile_is_refused_field_by_field(runner, trusts, tmp_path):
     profile = tmp_path / "bad.toml"
-    profile.write_text('slug = "Bad Slug"\nname = ""\n[defaults]\nfrequency = "termly"\nreview_period_months = 0\n[templates]\nrecord = "forms/none.docx"\n')
+    profile.write_text('slug = "Bad Slug"\nname = ""\n[defaults]\nfrequency = "termly"\nreview_period_months = 0\n'
+                       '[templates]\nrecord = "forms/none.docx"\n[reminders]\nevery_days = 0\n')
     result = runner.invoke(args=["trusts", "install", str(profile)])
     assert result.exit_code != 0
     for message in ("slug:", "name: required", "defaults.session_length: required", "defaults.venue: required",
-                    "defaults.review_period_months", "defaults.link_expiry_days", "templates.record: no file"):
+                    "defaults.review_period_months", "defaults.link_expiry_days", "templates.record: no file", "reminders.every_days"):
         assert message in result.output, message
     broken = tmp_path / "broken.toml"
     broken.write_text("slug = [")
