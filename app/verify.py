@@ -11,7 +11,7 @@ from signing.verify import SealReport, verify_pdf
 
 from . import audit
 from .db import transaction
-from .documents.models import DocumentVersion
+from .documents.models import Document, DocumentVersion
 from .extensions import db
 from .sealing import trusted_fingerprints
 from .storage import StoredFile, sha256_hex
@@ -24,6 +24,7 @@ class Verdict:
     report: SealReport
     trust_name: str | None
     issued: bool  # byte-for-byte a sealed record Countersign issued
+    document: Document | None = None  # shown only to signed-in staff who may see it
 
 
 def check(data: bytes, *, ip: str | None, user_agent: str | None) -> Verdict:
@@ -46,7 +47,23 @@ def check(data: bytes, *, ip: str | None, user_agent: str | None) -> Verdict:
             user_agent=user_agent,
             details={"sha256": digest, "ok": report.ok, "issued": version is not None},
         )
-    return Verdict(report=report, trust_name=trust.name if trust else None, issued=version is not None)
+    return Verdict(
+        report=report,
+        trust_name=trust.name if trust else None,
+        issued=version is not None,
+        document=_visible_to_current_user(version.document_id) if version else None,
+    )
+
+
+def _visible_to_current_user(document_id: int) -> Document | None:
+    """Return the record for signed-in staff allowed to see it; the public never learns whose it is."""
+    from flask_login import current_user
+
+    from .staff.access import visible
+
+    if not current_user or not current_user.is_authenticated:
+        return None
+    return db.session.scalar(visible(current_user).where(Document.id == document_id))
 
 
 @bp.route("/verify", methods=["GET", "POST"])

@@ -97,3 +97,30 @@ def test_users_create_refuses_bad_input_clearly(runner, trusts):
     runner.invoke(args=["users", "create", "a@example.org", "--name", "X", "--role", "staff", "--trust", "heart-of-mercia"])
     again = runner.invoke(args=["users", "create", "A@example.org", "--name", "X", "--role", "staff", "--trust", "heart-of-mercia"])
     assert again.exit_code != 0 and "already has an account" in again.output
+
+
+def test_verify_names_the_record_only_to_staff_who_may_see_it(app, runner, client, mailbox, trusts, wait, tmp_path):
+    from io import BytesIO
+
+    from ..flows.test_kinds import agree_by_mail
+
+    created = runner.invoke(args=["contract", "create", "--trust", "heart-of-mercia", "--supervisor", "Alex Morgan <alex@example.org>",
+                                  "--supervisee", "Sam Patel <sam@example.org>", "--set", "school=Oakfield Primary School"])
+    document_id = int(created.output.split()[-1])
+    agree_by_mail(app.test_client(), mailbox, "alex@example.org", "Alex Morgan")
+    agree_by_mail(app.test_client(), mailbox, "sam@example.org", "Sam Patel")
+    out = tmp_path / "sealed.pdf"
+    assert wait(lambda: runner.invoke(args=["documents", "download", str(document_id), str(out)]).exit_code == 0)
+    sealed = out.read_bytes()
+
+    def check(who):
+        form = who.get("/verify")
+        return who.post("/verify", data={"csrf_token": csrf(form.text), "pdf": (BytesIO(sealed), "r.pdf")}).text
+
+    public = check(app.test_client())
+    assert "This is a sealed record" in public and "Sam Patel" not in public
+    runner.invoke(args=["users", "create", "lead@oakfield.example.org", "--name", "Lee Lead", "--role", "lead",
+                        "--trust", "heart-of-mercia", "--school", "Oakfield Primary School"])
+    sign_in(client, mailbox, "lead@oakfield.example.org")
+    staff = check(client)
+    assert "Sam Patel" in staff and "Alex Morgan" in staff and "CS-000001" in staff
