@@ -62,5 +62,15 @@ def _tsa_roots(paths: tuple[str, ...]) -> list[asn1_x509.Certificate]:
 
 
 def trusted_fingerprints() -> dict[str, Trust]:
-    """Return every trust's seal certificate fingerprint, mapped to the trust."""
-    return {seal_key_for(t).fingerprint_sha256: t for t in db.session.scalars(select(Trust))}
+    """Return the seal fingerprint of every trust that has a seal, mapped to the trust.
+
+    A trust on the embedded self-signed seal whose key was never made has sealed nothing, so
+    checking an upload never generates keys.
+    """
+    folder = Path(current_app.config["OUTPUT_DIR"]) / "seal"
+    configured = current_app.config["SEAL_CERTIFICATES"]
+    return {
+        seal_key_for(t).fingerprint_sha256: t
+        for t in db.session.scalars(select(Trust))
+        if t.slug in configured or (folder / f"{t.slug}.p12").exists()
+    }

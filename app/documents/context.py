@@ -97,7 +97,7 @@ def _kind_context(document: Document, version: DocumentVersion, context: dict[st
     profile = document.trust.profile
     if document.kind == "agenda":
         return {
-            "open_actions": [_action(a, with_done=False) for a in open_actions_for(document)],
+            "open_actions": [_action(a) for a in open_actions_for(document)],
             "standard_items": list(profile.get("agenda", {}).get("items", [])),
         }
     if document.kind == "record":
@@ -106,7 +106,7 @@ def _kind_context(document: Document, version: DocumentVersion, context: dict[st
         return {
             "agenda_items": list(fields.get("agenda_items") or _session_agenda(document)),
             "attendees": roles,
-            "open_actions": [dict(_action(a, with_done=True), done="Yes" if a.id in done else "No")
+            "open_actions": [dict(_action(a), done="Yes" if a.id in done else "No")
                              for a in open_actions_for(document, include_done_by=document.id)],
             "has_actions_table": bool(profile.get("record", {}).get("actions_table", True)),
         }
@@ -154,7 +154,7 @@ def _session_agenda(document: Document) -> list[str]:
     return [*items, *agenda.version.fields.get("extra_items", [])]
 
 
-def _action(action: Any, *, with_done: bool) -> dict[str, Any]:
+def _action(action: Any) -> dict[str, Any]:
     return {"id": action.id, "what": action.what, "who": action.who, "due": long_date(action.due) if action.due else ""}
 
 

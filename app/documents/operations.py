@@ -6,7 +6,7 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -294,7 +294,7 @@ def _email_context(document: Document, version: DocumentVersion, party: Party, *
         "author_name": document.author_name,
         "author_email": document.author_email,
     }
-    context.update({k: long_date(v) if hasattr(v, "year") else v for k, v in extra.items()})
+    context.update({k: long_date(v) if isinstance(v, date | datetime) else v for k, v in extra.items()})
     return context
 
 

@@ -29,12 +29,14 @@ from sqlalchemy import or_, select
 
 from .. import audit
 from ..audit.models import AuditEvent
+from ..conversion import ConversionError
 from ..db import transaction
 from ..documents import operations as ops
 from ..documents.kinds import KINDS, FieldError, kind, resolve_fields, terms_of
 from ..documents.models import Answer, Document, DocumentVersion, Link, Party
 from ..documents.states import InvalidTransition, State
 from ..extensions import db, limiter
+from ..rendering import RenderError
 from . import access, auth
 from .dashboard import attention
 from .forms import ACTION_SLOTS, CASE_SLOTS, fields_from_form, form_from_fields
@@ -379,12 +381,7 @@ def create_kind(kind_name: str) -> Any:
         digest, pages = _preview(spec, supervisor, supervisees, fields)
     except FieldError as exc:
         return _form_page("staff/create_form.html", spec, profile, form, _errors(exc), status=400)
-    except Exception as exc:  # conversion unavailable or a form fault: say so, change nothing
-        from ..conversion import ConversionError
-        from ..rendering import RenderError
-
-        if not isinstance(exc, (ConversionError, RenderError)):
-            raise
+    except (ConversionError, RenderError) as exc:  # LibreOffice missing or a form fault: say so, change nothing
         return _form_page("staff/create_form.html", spec, profile, form,
                           {"form": f"The preview could not be made: {exc}"}, status=400)
     return render_template("staff/preview.html", spec=spec, digest=digest, pages=pages,
