@@ -86,17 +86,15 @@ def attention(user: User, today: date | None = None, review_window_days: int = 6
     contracts = db.session.scalars(
         visible(user).where(Document.kind.in_(CONTRACTS), Document.state == State.SEALED.value)
     ).all()
-    reissued = set(
-        db.session.scalars(
-            select(Document.previous_document_id).where(
-                Document.previous_document_id.is_not(None), Document.state != State.CANCELLED.value
-            )
-        )
-    )
+    from ..reviews.operations import contracts_due, review_date
+
+    seen = {c.id for c in contracts}
+    found.reviews = [
+        Due(c, review_date(c))
+        for c in contracts_due(user.trust_id, review_window_days, today)
+        if c.id in seen
+    ]
     for contract in contracts:
-        review = date.fromisoformat(contract.version.fields["review_date"])
-        if contract.id not in reissued and (review - today).days <= review_window_days:
-            found.reviews.append(Due(contract, review))
         interval = contract.trust.defaults.get("session_interval_days")
         if interval:
             last = db.session.scalar(
@@ -112,7 +110,6 @@ def attention(user: User, today: date | None = None, review_window_days: int = 6
             last_date = date.fromisoformat(last.version.fields["session_date"]) if last else None
             if last_date is None or (today - last_date).days > int(interval):
                 found.lapsed.append(Lapsed(contract, last, int(interval)))
-    found.reviews.sort(key=lambda d: d.review_date)
     actions = select(Action).where(Action.trust_id == user.trust_id, Action.done_at.is_(None), Action.due < today)
     if user.role == Role.STAFF:
         actions = actions.where(Action.pair_key.contains(user.email.lower()))

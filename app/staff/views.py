@@ -163,11 +163,10 @@ def document(document_id: int) -> str:
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.document_id == found.id).order_by(AuditEvent.seq)
     ).all()
-    successor = db.session.scalar(
-        select(Document).where(Document.previous_document_id == found.id, Document.state != State.CANCELLED.value)
-    )
+    from ..reviews.operations import reissue_changes, successor_of
+
+    successor = successor_of(found)
     previous = db.session.get(Document, found.previous_document_id) if found.previous_document_id else None
-    from ..reviews.operations import reissue_changes
 
     return render_template(
         "staff/document.html",

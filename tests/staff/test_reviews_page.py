@@ -40,6 +40,8 @@ def test_reissue_all_shows_progress_and_is_safe_twice(app, runner, client, mailb
     runner.invoke(args=["users", "create", "lead@oakfield.example.org", "--name", "Lee Lead", "--role", "lead",
                         "--trust", "heart-of-mercia", "--school", "Oakfield Primary School"])
     sign_in(client, mailbox, "lead@oakfield.example.org")
+    dashboard = client.get("/staff/").text
+    assert "Contracts due for review" in dashboard and "review due" in dashboard
     page = client.get("/staff/reviews")
     assert page.status_code == 200 and "Reissue all 2" in page.text
     started = client.post("/staff/reviews/reissue-all", data={"csrf_token": csrf(page.text)})
@@ -53,5 +55,6 @@ def test_reissue_all_shows_progress_and_is_safe_twice(app, runner, client, mailb
         new = db.session.scalar(select(Document.id).where(Document.previous_document_id == first))
     shown = client.get(f"/staff/documents/{new}")
     assert "Changed from CS-" in shown.text and "review date" in shown.text and "This contract replaces" in shown.text
+    assert "Contracts due for review" not in client.get("/staff/").text  # reissued: no longer due
     again = client.get("/staff/reviews")
     assert "No contracts are due" in again.text
