@@ -65,7 +65,7 @@ def live_server(app: Any, tmp_path: Path) -> Iterator[str]:
     so what a first visitor meets does not depend on which tests ran before.
     """
     app.config["OUTPUT_DIR"] = str(tmp_path / "output")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = url
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -74,6 +74,25 @@ def live_server(app: Any, tmp_path: Path) -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+def _closing(app: Any) -> Any:
+    """Read each response whole and close it before the server writes it.
+
+    werkzeug's development server skips closing a response when the browser resets the
+    connection mid-way (it fails while draining the socket first), leaving a static file open;
+    a browser closing its page does exactly that. Buffering here makes every file close.
+    """
+
+    def wsgi(environ: Any, start_response: Any) -> list[bytes]:
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return wsgi
 
 
 @pytest.fixture(scope="module")
