@@ -32,6 +32,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps import DummyTimeStamper
 
+from .flows.conftest_helpers import eventually, settle
+
 ROOT = Path(__file__).resolve().parent.parent
 BROKER = os.environ.get("COUNTERSIGN_CELERY_BROKER_URL")
 DATABASE = os.environ.get("COUNTERSIGN_DATABASE_URL")
@@ -259,9 +261,12 @@ def app(settings: dict[str, Any], worker: Any, tmp_path: Path) -> Iterator[Any]:
         db.create_all()
         db.session.commit()
     yield application
+    if BROKER:
+        settle(application)
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
 
 
 @pytest.fixture
@@ -279,16 +284,6 @@ def trusts(runner: Any) -> None:
     """Install the bundled trust profiles."""
     result = runner.invoke(args=["trusts", "load"])
     assert result.exit_code == 0, result.output
-
-
-def eventually(check: Callable[[], Any], timeout: float = 120, interval: float = 0.25) -> Any:
-    """Return check()'s first truthy value, waiting for a worker when jobs are distributed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 @pytest.fixture

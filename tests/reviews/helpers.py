@@ -35,22 +35,10 @@ def create_contract(runner: Any, *extra: str, supervisee: tuple[str, str] = SUPE
 
 
 def settle(app: Any, wait: Any) -> None:
-    """Wait until no email is waiting to go and no document is being prepared or sealed.
+    """Wait until no email is waiting to go and no document is being prepared or sealed."""
+    from ..flows.conftest_helpers import settle as settle_app
 
-    With a worker, a delivery job records its audit event just after the message arrives; acting
-    on the message at once races it (and on PostgreSQL can deadlock on the audit chain's head).
-    """
-
-    def settled() -> bool:
-        with app.app_context():
-            busy = db.session.scalar(
-                select(OutboundEmail.id).where(OutboundEmail.status.in_([OutboundEmail.QUEUED, OutboundEmail.SENDING]))
-            ) or db.session.scalar(select(Document.id).where(Document.state.in_(["preparing", "agreed"])))
-            db.session.rollback()
-            return busy is None
-
-    assert wait(settled), "work was still in flight"
-
+    settle_app(app)
 
 def agree_latest(client: Any, mailbox: Any, who: tuple[str, str], count: int) -> None:
     """Agree through the count-th 'Please read and agree' email a person received."""
