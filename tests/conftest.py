@@ -261,11 +261,13 @@ def app(settings: dict[str, Any], worker: Any, tmp_path: Path) -> Iterator[Any]:
         db.create_all()
         db.session.commit()
     yield application
-    if BROKER:
-        settle(application)
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    try:
+        if BROKER:
+            settle(application)
+    finally:  # close every connection even when a job did not finish, or it leaks into a later test
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from io import BytesIO
 from pathlib import Path
@@ -49,6 +50,8 @@ def test_every_bundled_form_passes_the_check(runner, trusts, app, slug, kind_nam
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.skipif(bool(os.environ.get("COUNTERSIGN_CELERY_BROKER_URL")),
+                    reason="installs into a copy of document_templates that only this process is pointed at")
 def test_a_sound_form_is_installed_and_used(app, runner, trusts, mailbox, tmp_path, monkeypatch):
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "document_templates", templates)
