@@ -9,11 +9,26 @@ from typing import Any
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from . import config, jobs
+from . import (
+    audit,
+    config,
+    conversion,
+    demo,
+    documents,
+    jobs,
+    mail,
+    reviews,
+    staff,
+    storage,  # noqa: F401  (its model is registered on import; it attaches nothing)
+    sweep,
+    trusts,
+    verify,
+)
 from . import db as database
 from .extensions import csrf, db, limiter, migrate
 
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
+FEATURES = (conversion, audit, mail, trusts, documents, reviews, staff, verify, sweep, demo)
 TOKEN_PATH = re.compile(r"/(s|d|a|staff/sign-in)/[A-Za-z0-9_.\-]+")
 
 
@@ -35,32 +50,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     database.init_app(app)
     jobs.init_app(app)
-
-    from . import conversion
-
-    conversion.init_app(app)
-    _import_models()
-
-    from .documents.views import bp as links_bp
-    from .staff import auth as staff_auth
-    from .staff import cli as staff_cli
-    from .staff import reviews as _staff_reviews  # noqa: F401  (adds its routes to the staff blueprint)
-    from .staff.views import bp as staff_bp
-    from .verify import bp as verify_bp
-
-    app.register_blueprint(links_bp)
-    app.register_blueprint(verify_bp)
-    app.register_blueprint(staff_bp)
-    staff_auth.init_app(app)
-    staff_cli.init_app(app)
+    # Every feature attaches its own blueprint, commands, jobs and link builders.
+    for feature in FEATURES:
+        feature.init_app(app)
     limiter.init_app(app)
-
-    from .cli import init_app as init_cli
-
-    init_cli(app)
-    from .reviews.cli import init_app as init_reviews_cli
-
-    init_reviews_cli(app)
     _security(app)
     _errors(app)
     _redact_tokens_in_access_log()
@@ -70,26 +63,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return render_template("index.html")
 
     return app
-
-
-def _import_models() -> None:
-    """Register every model and task with SQLAlchemy and Celery."""
-    import importlib
-
-    for module in (
-        "storage",
-        "sweep",
-        "audit.models",
-        "documents.models",
-        "documents.actions",
-        "documents.tasks",
-        "mail.models",
-        "mail.tasks",
-        "reviews.tasks",
-        "trusts.models",
-        "staff.models",
-    ):
-        importlib.import_module(f"{__name__}.{module}")
 
 
 def _security(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from typing import Any
 
 from celery import Celery, Task
@@ -11,6 +12,17 @@ from flask import Flask, current_app
 from .db import after_commit
 
 log = logging.getLogger(__name__)
+
+
+class Job(StrEnum):
+    """Every background job, by the name its task is registered under."""
+
+    PREPARE_VERSION = "countersign.prepare_version"
+    SEAL_VERSION = "countersign.seal_version"
+    DELIVER_EMAIL = "countersign.deliver_email"
+    BULK_REISSUE = "countersign.bulk_reissue"
+    SWEEP = "countersign.sweep"
+    SEND_REMINDERS = "countersign.send_reminders"
 
 
 def init_app(app: Flask) -> Celery:
@@ -35,8 +47,8 @@ def init_app(app: Flask) -> Celery:
             "worker_hijack_root_logger": False,
             "broker_connection_retry_on_startup": True,
             "beat_schedule": {
-                "sweep": {"task": "countersign.sweep", "schedule": 60.0},
-                "reminders": {"task": "countersign.send_reminders", "schedule": 3600.0},
+                "sweep": {"task": Job.SWEEP.value, "schedule": 60.0},
+                "reminders": {"task": Job.SEND_REMINDERS.value, "schedule": 3600.0},
             },
         }
     )
@@ -50,15 +62,19 @@ def is_eager() -> bool:
     return not current_app.config["CELERY_BROKER_URL"]
 
 
-def dispatch(task: Task, *args: Any) -> None:
-    """Queue task with args once the current transaction commits."""
-    after_commit(lambda: run_or_queue(task, *args))
+def dispatch(task_name: Job, *args: Any) -> None:
+    """Queue the task named task_name with args once the current transaction commits.
+
+    Tasks are named, not imported, so an operation never imports the job that runs it.
+    """
+    after_commit(lambda: run_or_queue(task_name, *args))
 
 
-def run_or_queue(task: Task, *args: Any) -> None:
+def run_or_queue(task_name: Job, *args: Any) -> None:
     """Hand a task over now; a failure is logged and left for the sweeper to retry."""
+    task: Task = current_app.extensions["celery"].tasks[str(task_name)]
     try:
         task.delay(*args)
     except Exception:
         # The job records its own failure; the sweep job picks the work up again later.
-        log.exception("job %s%r did not complete; it will be retried", task.name, args)
+        log.exception("job %s%r did not complete; it will be retried", task_name, args)

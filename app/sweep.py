@@ -7,15 +7,17 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
+import click
 from celery import shared_task
-from flask import current_app
+from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import and_, or_, select
 
 from .db import utcnow
 from .documents.models import Document, DocumentVersion
 from .documents.states import State
 from .extensions import db
-from .jobs import run_or_queue
+from .jobs import Job, run_or_queue
 from .mail.models import OutboundEmail
 
 GRACE = timedelta(minutes=2)  # let freshly queued work start before treating it as lost
@@ -23,9 +25,6 @@ GRACE = timedelta(minutes=2)  # let freshly queued work start before treating it
 
 def sweep() -> dict[str, int]:
     """Queue again every piece of work that is due; return how many of each."""
-    from .documents.tasks import prepare_version, seal_version
-    from .mail.tasks import deliver_email
-
     now = utcnow()
     emails = list(
         db.session.scalars(
@@ -57,7 +56,7 @@ def sweep() -> dict[str, int]:
         db.session.scalars(
             select(DocumentVersion.id)
             .join(Document, current)
-            .where(Document.state == State.PREPARING.value, DocumentVersion.created_at < now - GRACE)
+            .where(Document.state == State.PREPARING, DocumentVersion.created_at < now - GRACE)
         )
     )
     to_seal = list(
@@ -65,7 +64,7 @@ def sweep() -> dict[str, int]:
             select(DocumentVersion.id)
             .join(Document, current)
             .where(
-                Document.state == State.AGREED.value,
+                Document.state == State.AGREED,
                 DocumentVersion.sealed_file_id.is_(None),
                 or_(
                     DocumentVersion.seal_claimed_until.is_(None),
@@ -76,11 +75,11 @@ def sweep() -> dict[str, int]:
     )
     db.session.commit()
     for email_id in emails:
-        run_or_queue(deliver_email, email_id)
+        run_or_queue(Job.DELIVER_EMAIL, email_id)
     for version_id in to_prepare:
-        run_or_queue(prepare_version, version_id)
+        run_or_queue(Job.PREPARE_VERSION, version_id)
     for version_id in to_seal:
-        run_or_queue(seal_version, version_id)
+        run_or_queue(Job.SEAL_VERSION, version_id)
     removed = remove_orphaned_conversion_folders(Path(current_app.config["OUTPUT_DIR"]) / "libreoffice")
     return {"emails": len(emails), "prepare": len(to_prepare), "seal": len(to_seal), "orphaned folders": removed}
 
@@ -110,7 +109,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
-@shared_task(name="countersign.sweep")
+@shared_task(name=Job.SWEEP.value)
 def sweep_task() -> None:
     """Run the sweep (Celery beat calls this every minute in the distributed setup)."""
     sweep()
+
+
+jobs_cli = AppGroup("jobs", help="Background work.")
+
+
+@jobs_cli.command("sweep")
+def jobs_sweep() -> None:
+    """Queue again any work that is due: email retries, unprepared or unsealed documents."""
+    counts = sweep()
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+def init_app(app: Flask) -> None:
+    """Attach `flask jobs sweep` (its task is registered on import)."""
+    app.cli.add_command(jobs_cli)

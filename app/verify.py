@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Flask, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from signing.verify import SealReport, verify_pdf
 
 from . import audit
+from .audit import EventType
 from .db import transaction
 from .documents.models import Document, DocumentVersion
 from .extensions import db
-from .sealing import trusted_fingerprints
+from .staff.access import visible
 from .storage import StoredFile, sha256_hex
+from .trusts.seal_keys import trusted_fingerprints
 
 bp = Blueprint("verify", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the public verification page."""
+    app.register_blueprint(bp)
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,7 @@ def check(data: bytes, *, ip: str | None, user_agent: str | None) -> Verdict:
     trust = trusts.get(report.signer_fingerprint_sha256 or "")
     with transaction():
         audit.record(
-            "verified",
+            EventType.VERIFIED,
             document_id=version.document_id if version else None,
             actor="public",
             ip=ip,
@@ -57,10 +65,6 @@ def check(data: bytes, *, ip: str | None, user_agent: str | None) -> Verdict:
 
 def _visible_to_current_user(document_id: int) -> Document | None:
     """Return the record for signed-in staff allowed to see it; the public never learns whose it is."""
-    from flask_login import current_user
-
-    from .staff.access import visible
-
     if not current_user or not current_user.is_authenticated:
         return None
     return db.session.scalar(visible(current_user).where(Document.id == document_id))
@@ -69,7 +73,7 @@ def _visible_to_current_user(document_id: int) -> Document | None:
 @bp.route("/verify", methods=["GET", "POST"])
 def verify() -> tuple[str, int] | str:
     """Show the upload form, or the verdict on an uploaded PDF."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only ever read
         return render_template("verify.html", verdict=None, error=None)
     upload = request.files.get("pdf")
     data = upload.read() if upload else b""

@@ -1,5 +1,14 @@
 """The append-only, hash-chained audit log."""
 
-from .log import ChainBreak, record, verify_chain
+from flask import Flask
 
-__all__ = ["ChainBreak", "record", "verify_chain"]
+from .cli import audit_cli
+from .events import EventType
+from .log import ChainBreak, head_hash, record, verify_chain
+
+__all__ = ["ChainBreak", "EventType", "head_hash", "init_app", "record", "verify_chain"]
+
+
+def init_app(app: Flask) -> None:
+    """Attach `flask audit`."""
+    app.cli.add_command(audit_cli)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..db import utcnow
 from ..extensions import db
+from .events import EventType
 from .models import GENESIS, AuditEvent, AuditHead
 
 
@@ -48,7 +49,7 @@ def _digest(
 
 
 def record(
-    type: str,
+    type: EventType,
     *,
     document_id: int | None = None,
     actor: str = "system",
@@ -65,7 +66,7 @@ def record(
     fields: dict[str, Any] = {
         "seq": head.seq + 1,
         "occurred_at": utcnow(),
-        "type": type,
+        "type": EventType(type).value,
         "document_id": document_id,
         "actor": actor,
         "ip": ip,

@@ -69,7 +69,7 @@ def unoserver_path(folder: Path) -> Path:
     Debian's Python must find unoserver (installed in our virtualenv) and nothing else from it:
     the virtualenv's compiled packages are built for another interpreter.
     """
-    import unoserver
+    import unoserver  # only where LibreOffice is started: the client side never needs the package on disk
 
     distribution = importlib.metadata.distribution("unoserver")
     metadata = next(f for f in distribution.files or () if f.name == "METADATA")

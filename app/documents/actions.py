@@ -8,6 +8,7 @@ from sqlalchemy import Date, ForeignKey, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import audit
+from ..audit import EventType
 from ..db import UTCDateTime, transaction, utcnow
 from ..extensions import db
 from .models import Document
@@ -76,7 +77,7 @@ def _close(action: Action, *, document_id: int | None, actor: str) -> None:
     action.done_in_document_id = document_id
     action.done_by = actor
     audit.record(
-        "action_done",
+        EventType.ACTION_DONE,
         document_id=action.source_document_id,
         actor=actor,
         details={"action": action.id, "closed_in": document_id},

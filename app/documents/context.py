@@ -9,8 +9,11 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..rendering import Evidence, EvidenceParty
+from .actions import open_actions_for
 from .kinds import kind
-from .models import Answer, Document, DocumentVersion, Link, Party
+from .models import Answer, Decision, Document, DocumentVersion, Link, LinkPurpose, Party
+from .queries import latest_of_pair
+from .states import State
 
 UNKNOWN = "—"
 
@@ -30,7 +33,7 @@ def timestamp(value: datetime | None) -> str:
 def agreements(version: DocumentVersion) -> dict[int, Answer]:
     """Return each party's agreement to version, by party id."""
     rows = db.session.scalars(
-        select(Answer).where(Answer.version_id == version.id, Answer.decision == Answer.AGREED)
+        select(Answer).where(Answer.version_id == version.id, Answer.decision == Decision.AGREED)
     )
     return {a.party_id: a for a in rows}
 
@@ -91,8 +94,6 @@ _PERSONAL = {
 
 
 def _kind_context(document: Document, version: DocumentVersion, context: dict[str, Any]) -> dict[str, Any]:
-    from .actions import open_actions_for
-
     fields = version.fields
     profile = document.trust.profile
     if document.kind == "agenda":
@@ -134,20 +135,7 @@ def _kind_context(document: Document, version: DocumentVersion, context: dict[st
 
 def _session_agenda(document: Document) -> list[str]:
     """Return the items of the agenda this pair was last sent, for a record that gives none."""
-    from sqlalchemy import select
-
-    from .states import State
-
-    agenda = db.session.scalar(
-        select(Document)
-        .where(
-            Document.trust_id == document.trust_id,
-            Document.pair_key == document.pair_key,
-            Document.kind == "agenda",
-            Document.state == State.ISSUED.value,
-        )
-        .order_by(Document.id.desc())
-    )
+    agenda = latest_of_pair(document.trust_id, document.pair_key, "agenda", State.ISSUED)
     if agenda is None:
         return []
     items = agenda.trust.profile.get("agenda", {}).get("items", [])
@@ -183,7 +171,7 @@ def _link_times(version: DocumentVersion) -> dict[int, tuple[datetime | None, da
     """Return, per party, when a link to version was first sent and first viewed."""
     rows = db.session.execute(
         select(Link.party_id, func.min(Link.created_at), func.min(Link.first_viewed_at))
-        .where(Link.version_id == version.id, Link.purpose == "agree")
+        .where(Link.version_id == version.id, Link.purpose == LinkPurpose.AGREE)
         .group_by(Link.party_id)
     )
     return {party_id: (sent, viewed) for party_id, sent, viewed in rows}

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from ..extensions import db
+from ..trusts.models import Trust
+from .answers import answer_audit
+from .create import create_document
+from .links import link_url
+from .models import Link, LinkPurpose
+from .people import Person, Request
+
 SUPERVISOR = ("Alex Morgan", "alex.morgan@example.org")
 SUPERVISEES = (("Sam O'Brien", "sam.obrien@example.org"), ("Ria Shah", "ria.shah@example.org"))
 
@@ -66,25 +76,17 @@ def example_answers(profile: dict[str, Any]) -> list[dict[str, str]]:
 
 def create_example(slug: str, kind_name: str) -> int:
     """Create an example document of a kind for a trust (answering an audit too); return its id."""
-    from sqlalchemy import select
-
-    from ..extensions import db
-    from ..links import link_url
-    from ..trusts.models import Trust
-    from . import operations as ops
-    from .models import Link
-
     profile = db.session.scalar(select(Trust.profile).where(Trust.slug == slug))
     supervisor, supervisees = example_people(kind_name)
-    document = ops.create_document(
+    document = create_document(
         trust_slug=slug,
         kind_name=kind_name,
-        supervisor=ops.Person(*supervisor) if supervisor else None,
-        supervisees=[ops.Person(*p) for p in supervisees],
+        supervisor=Person(*supervisor) if supervisor else None,
+        supervisees=[Person(*p) for p in supervisees],
         fields=example_fields(kind_name, profile),
     )
     if kind_name == "audit":
-        link = db.session.scalar(select(Link).where(Link.purpose == "answer", Link.version.has(document_id=document.id)))
-        token = link_url(link).rsplit("/", 1)[1]
-        ops.answer_audit(token, answers=example_answers(profile), respondent_name=supervisees[0][0], request=ops.Request())
+        link = db.session.scalar(select(Link).where(Link.purpose == LinkPurpose.ANSWER, Link.version.has(document_id=document.id)))
+        token = link_url(link.id).rsplit("/", 1)[1]
+        answer_audit(token, answers=example_answers(profile), respondent_name=supervisees[0][0], request=Request())
     return document.id

@@ -128,6 +128,7 @@ class Kind:
     needs_agreement: bool = True
     answered_online: bool = False
     agreed_by: tuple[str, ...] = ("supervisor", "supervisee")  # roles whose agreement seals it
+    reviewed_yearly: bool = False  # a contract: carries a review date and is reissued each year
     extra_variables: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -142,9 +143,11 @@ _CONTRACT_ALL = PARTY_FIELDS + CONTRACT_FIELDS
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("contract", "Supervision contract", _CONTRACT_ALL),
-        Kind("group-contract", "Group supervision contract", _CONTRACT_ALL, many_supervisees=True),
-        Kind("clinical-contract", "Clinical supervision contract", _CONTRACT_ALL + CLINICAL_FIELDS),
+        Kind("contract", "Supervision contract", _CONTRACT_ALL, reviewed_yearly=True),
+        Kind("group-contract", "Group supervision contract", _CONTRACT_ALL, many_supervisees=True,
+             reviewed_yearly=True),
+        Kind("clinical-contract", "Clinical supervision contract", _CONTRACT_ALL + CLINICAL_FIELDS,
+             reviewed_yearly=True),
         Kind("agenda", "Supervision agenda", PARTY_FIELDS + AGENDA_FIELDS, many_supervisees=True,
              needs_agreement=False, extra_variables={
                  "open_actions": [{"id": 3, "what": "…", "who": "…", "due": "…"}],
@@ -167,6 +170,9 @@ KINDS: dict[str, Kind] = {
              }),
     )
 }
+
+# The contracts: agreed before supervision starts, reviewed and reissued every year.
+CONTRACT_KINDS = tuple(name for name, spec in KINDS.items() if spec.reviewed_yearly)
 
 
 def kind(name: str) -> Kind:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
@@ -15,6 +16,29 @@ from ..trusts.models import Trust
 from .states import State, check_transition
 
 
+def _stored_as_text(enum: type[StrEnum], length: int) -> Enum:
+    """Store an enum by its value in a plain string column (no native type, no CHECK to migrate)."""
+    return Enum(
+        enum, native_enum=False, create_constraint=False, length=length,
+        values_callable=lambda members: [m.value for m in members], validate_strings=True,
+    )
+
+
+class LinkPurpose(StrEnum):
+    """What a personal link lets its holder do (each purpose signs its tokens with its own salt)."""
+
+    AGREE = "agree"  # read a version and agree it, or ask for changes
+    ANSWER = "answer"  # answer an audit's questions online
+    DOWNLOAD = "download"  # download the sealed record
+
+
+class Decision(StrEnum):
+    """A party's answer to a version."""
+
+    AGREED = "agreed"
+    CHANGES_REQUESTED = "changes_requested"
+
+
 class Document(db.Model):  # type: ignore[name-defined]
     __tablename__ = "document"
 
@@ -22,7 +46,7 @@ class Document(db.Model):  # type: ignore[name-defined]
     trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(30), index=True)
+    state: Mapped[State] = mapped_column(_stored_as_text(State, 30), index=True)
     author_name: Mapped[str] = mapped_column(String(200))
     author_email: Mapped[str] = mapped_column(String(320))
     current_version: Mapped[int] = mapped_column(default=1)
@@ -49,18 +73,14 @@ class Document(db.Model):  # type: ignore[name-defined]
         return f"CS-{self.id:06d}"
 
     @property
-    def status(self) -> State:
-        return State(self.state)
-
-    @property
     def version(self) -> DocumentVersion:
         """Return the current version."""
         return next(v for v in self.versions if v.number == self.current_version)
 
     def move_to(self, target: State) -> None:
         """Change state along an allowed transition."""
-        check_transition(self.status, target)
-        self.state = target.value
+        check_transition(self.state, target)
+        self.state = target
 
 
 class Party(db.Model):  # type: ignore[name-defined]
@@ -116,7 +136,7 @@ class Link(db.Model):  # type: ignore[name-defined]
     __tablename__ = "link"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    purpose: Mapped[str] = mapped_column(String(20))  # "agree" or "download"
+    purpose: Mapped[LinkPurpose] = mapped_column(_stored_as_text(LinkPurpose, 20))
     party_id: Mapped[int] = mapped_column(ForeignKey("party.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("document_version.id"), index=True)
     nonce: Mapped[str] = mapped_column(String(64))
@@ -140,14 +160,11 @@ class Answer(db.Model):  # type: ignore[name-defined]
     __tablename__ = "answer"
     __table_args__ = (UniqueConstraint("party_id", "version_id"),)
 
-    AGREED = "agreed"
-    CHANGES_REQUESTED = "changes_requested"
-
     id: Mapped[int] = mapped_column(primary_key=True)
     party_id: Mapped[int] = mapped_column(ForeignKey("party.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("document_version.id"), index=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("link.id"))
-    decision: Mapped[str] = mapped_column(String(30))
+    decision: Mapped[Decision] = mapped_column(_stored_as_text(Decision, 30))
     typed_name: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

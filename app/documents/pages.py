@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import Protocol
 
@@ -66,8 +67,6 @@ def page_png(pdf: PdfSource, number: int) -> Path:
             image = document[number - 1].render(scale=SCALE).to_pil()
         finally:
             document.close()
-    from io import BytesIO
-
     buffer = BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     _write(target, buffer.getvalue())

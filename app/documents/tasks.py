@@ -8,15 +8,18 @@ from collections.abc import Callable
 from celery import Task, shared_task
 
 from .. import audit
+from ..audit import EventType
 from ..db import transaction
 from ..extensions import db
-from ..jobs import is_eager
+from ..jobs import Job, is_eager
 from .models import DocumentVersion
+from .prepare import prepare
+from .seal import seal
 
 log = logging.getLogger(__name__)
 
 
-def _run(task: Task, event: str, version_id: int, work: Callable[[int], object], ceiling: int) -> None:
+def _run(task: Task, event: EventType, version_id: int, work: Callable[[int], object], ceiling: int) -> None:
     """Do the work; on failure log an audit event and retry with back-off (or leave it to the sweep)."""
     try:
         work(version_id)
@@ -34,17 +37,13 @@ def _run(task: Task, event: str, version_id: int, work: Callable[[int], object],
         raise task.retry(exc=exc, countdown=min(ceiling, 15 * 2**task.request.retries)) from exc
 
 
-@shared_task(name="countersign.prepare_version", bind=True, max_retries=10)
+@shared_task(name=Job.PREPARE_VERSION.value, bind=True, max_retries=10)
 def prepare_version(self: Task, version_id: int) -> None:
     """Render and convert a version, then send its links."""
-    from .operations import prepare
-
-    _run(self, "preparation_failed", version_id, prepare, ceiling=600)
+    _run(self, EventType.PREPARATION_FAILED, version_id, prepare, ceiling=600)
 
 
-@shared_task(name="countersign.seal_version", bind=True, max_retries=None)
+@shared_task(name=Job.SEAL_VERSION.value, bind=True, max_retries=None)
 def seal_version(self: Task, version_id: int) -> None:
     """Seal an agreed version exactly once."""
-    from .sealing import seal
-
-    _run(self, "seal_failed", version_id, seal, ceiling=900)
+    _run(self, EventType.SEAL_FAILED, version_id, seal, ceiling=900)

@@ -19,12 +19,14 @@ from flask import (
     url_for,
 )
 
-from .. import audit
-from ..db import transaction
-from ..storage import StoredFile
-from . import operations as ops
-from .models import Answer, Link
+from .answers import AnswerInvalid, answer_audit, request_changes
+from .answers import agree as agree_version
+from .download import download as download_version
+from .links import LinkRejected, mark_viewed, record_rejection, resolve_link
+from .models import Link, LinkPurpose
 from .pages import page_count, page_png
+from .people import Request, party_label
+from .queries import answer_through
 
 bp = Blueprint("links", __name__)
 
@@ -47,16 +49,16 @@ REJECTIONS = {
 }
 
 
-def _request() -> ops.Request:
-    return ops.Request(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+def _request() -> Request:
+    return Request(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
 
 
-def _rejected(exc: ops.LinkRejected) -> tuple[str, int]:
-    ops.record_rejection(exc, _request())
+def _rejected(exc: LinkRejected) -> tuple[str, int]:
+    record_rejection(exc, _request())
     title, explanation = REJECTIONS[exc.reason]
     answer = None
     if exc.reason == "used" and exc.link is not None:
-        answer = audit_answer(exc.link)
+        answer = answer_through(exc.link)
     status = 410 if exc.reason in {"expired", "superseded", "replaced", "cancelled"} else 404
     if exc.reason in {"used", "changes_requested", "closed"}:
         status = 409
@@ -73,14 +75,6 @@ def _rejected(exc: ops.LinkRejected) -> tuple[str, int]:
     )
 
 
-def audit_answer(link: Link) -> Answer | None:
-    from sqlalchemy import select
-
-    from ..extensions import db
-
-    return db.session.scalar(select(Answer).where(Answer.link_id == link.id))
-
-
 @bp.get("/s/<token>")
 def sign(token: str) -> Response | tuple[str, int] | str:
     """Show the document as page images with the agree and request-changes forms."""
@@ -89,8 +83,8 @@ def sign(token: str) -> Response | tuple[str, int] | str:
 
 def _sign_page(token: str, *, problems: dict[str, str], form: Any, status: int) -> tuple[str, int]:
     try:
-        link = ops.resolve_link(token, "agree")
-    except ops.LinkRejected as exc:
+        link = resolve_link(token, LinkPurpose.AGREE)
+    except LinkRejected as exc:
         return _rejected(exc)
     version = link.version
     assert version.pdf_file is not None
@@ -112,8 +106,8 @@ def _sign_page(token: str, *, problems: dict[str, str], form: Any, status: int) 
 def page(token: str, number: int) -> Response | tuple[str, int]:
     """Return one page of the version as a PNG."""
     try:
-        link = ops.resolve_link(token, "agree")
-    except ops.LinkRejected:
+        link = resolve_link(token, LinkPurpose.AGREE)
+    except LinkRejected:
         abort(404)
     pdf = link.version.pdf_file
     assert pdf is not None
@@ -126,18 +120,19 @@ def page(token: str, number: int) -> Response | tuple[str, int]:
 def draft_pdf(token: str) -> Response | tuple[str, int]:
     """Return the PDF of the version the party is asked to agree."""
     try:
-        link = ops.resolve_link(token, "agree")
-    except ops.LinkRejected as exc:
+        link = resolve_link(token, LinkPurpose.AGREE)
+    except LinkRejected as exc:
         return _rejected(exc)
-    return _pdf(link.version.pdf_file, f"{link.version.document.reference}-v{link.version.number}.pdf")
+    assert link.version.pdf_file is not None
+    return _pdf(link.version.pdf_file.read(), f"{link.version.document.reference}-v{link.version.number}.pdf")
 
 
 @bp.post("/s/<token>/viewed")
 def viewed(token: str) -> Response:
     """Record that the page was displayed (called by the page's script, never by the GET)."""
     try:
-        ops.mark_viewed(token, _request())
-    except ops.LinkRejected:
+        mark_viewed(token, _request())
+    except LinkRejected:
         return Response(status=410)
     return Response(status=204)
 
@@ -147,15 +142,15 @@ def agree(token: str) -> Response | tuple[str, int] | str:
     """Record the party's agreement."""
     form = request.form
     try:
-        ops.agree(
+        agree_version(
             token,
             confirmed=form.get("confirm") == "yes",
             typed_name=form.get("full_name", ""),
             request=_request(),
         )
-    except ops.LinkRejected as exc:
+    except LinkRejected as exc:
         return _rejected(exc)
-    except ops.AnswerInvalid as exc:
+    except AnswerInvalid as exc:
         return _sign_with_errors(token, exc.problems)
     return redirect(url_for("links.done", token=token, answer="agreed"), code=303)
 
@@ -164,10 +159,10 @@ def agree(token: str) -> Response | tuple[str, int] | str:
 def changes(token: str) -> Response | tuple[str, int] | str:
     """Record the party's request for changes."""
     try:
-        ops.request_changes(token, reason=request.form.get("reason", ""), request=_request())
-    except ops.LinkRejected as exc:
+        request_changes(token, reason=request.form.get("reason", ""), request=_request())
+    except LinkRejected as exc:
         return _rejected(exc)
-    except ops.AnswerInvalid as exc:
+    except AnswerInvalid as exc:
         return _sign_with_errors(token, exc.problems)
     return redirect(url_for("links.done", token=token, answer="changes"), code=303)
 
@@ -176,10 +171,10 @@ def changes(token: str) -> Response | tuple[str, int] | str:
 def done(token: str) -> Response | tuple[str, int] | str:
     """Confirm the answer just given (the link is used now, so it is looked up as such)."""
     try:
-        ops.resolve_link(token, "agree")
-    except ops.LinkRejected as exc:
+        resolve_link(token, LinkPurpose.AGREE)
+    except LinkRejected as exc:
         if exc.reason in {"used", "closed", "changes_requested"} and exc.link is not None:
-            answer = audit_answer(exc.link)
+            answer = answer_through(exc.link)
             if answer is not None:
                 return render_template("links/done.html", answer=answer, document=exc.document)
         return _rejected(exc)
@@ -194,8 +189,8 @@ def _sign_with_errors(token: str, problems: dict[str, str]) -> tuple[str, int]:
 def download_page(token: str) -> Response | tuple[str, int] | str:
     """Show the sealed record's download page (the download itself is a POST, and logged)."""
     try:
-        link = ops.resolve_link(token, "download")
-    except ops.LinkRejected as exc:
+        link = resolve_link(token, LinkPurpose.DOWNLOAD)
+    except LinkRejected as exc:
         return _rejected(exc)
     return render_template(
         "links/download.html", token=token, link=link, document=link.version.document, version=link.version
@@ -206,34 +201,26 @@ def download_page(token: str) -> Response | tuple[str, int] | str:
 def download(token: str) -> Response | tuple[str, int]:
     """Send the sealed PDF and log the download."""
     try:
-        link = ops.resolve_link(token, "download")
-    except ops.LinkRejected as exc:
+        link = resolve_link(token, LinkPurpose.DOWNLOAD)
+    except LinkRejected as exc:
         return _rejected(exc)
     version = link.version
-    req = _request()
-    with transaction():
-        audit.record(
-            "downloaded",
-            document_id=version.document_id,
-            actor=f"{link.party.name} <{link.party.email}>",
-            ip=req.ip,
-            user_agent=req.user_agent,
-            details={"version": version.number, "link": link.id},
-        )
-    return _pdf(version.sealed_file, f"{version.document.reference}-v{version.number}-sealed.pdf")
+    assert version.sealed_file is not None
+    data = download_version(version, version.sealed_file, actor=party_label(link.party.name, link.party.email),
+                            request=_request(), link=link.id)
+    return _pdf(data, f"{version.document.reference}-v{version.number}-sealed.pdf")
 
 
-def _pdf(stored: StoredFile | None, name: str) -> Response:
-    assert stored is not None
-    return send_file(BytesIO(stored.read()), mimetype="application/pdf", as_attachment=True, download_name=name)
+def _pdf(data: bytes, name: str) -> Response:
+    return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
 @bp.get("/a/<token>")
 def answer_form(token: str) -> Response | tuple[str, int] | str:
     """Show an audit's questions to answer online."""
     try:
-        link = ops.resolve_link(token, "answer")
-    except ops.LinkRejected as exc:
+        link = resolve_link(token, LinkPurpose.ANSWER)
+    except LinkRejected as exc:
         return _rejected(exc)
     return _answer_page(token, link, problems={}, status=200)
 
@@ -243,8 +230,8 @@ def answer(token: str) -> Response | tuple[str, int] | str:
     """Record the audit's answers; the supervisee is then sent the document to agree."""
     form = request.form
     try:
-        link = ops.resolve_link(token, "answer")
-    except ops.LinkRejected as exc:
+        link = resolve_link(token, LinkPurpose.ANSWER)
+    except LinkRejected as exc:
         return _rejected(exc)
     count = len(link.version.document.trust.profile.get("audit", {}).get("questions", []))
     answers = [
@@ -252,10 +239,10 @@ def answer(token: str) -> Response | tuple[str, int] | str:
         for n in range(1, count + 1)
     ]
     try:
-        ops.answer_audit(token, answers=answers, respondent_name=form.get("respondent_name", ""), request=_request())
-    except ops.LinkRejected as exc:
+        answer_audit(token, answers=answers, respondent_name=form.get("respondent_name", ""), request=_request())
+    except LinkRejected as exc:
         return _rejected(exc)
-    except ops.AnswerInvalid as exc:
+    except AnswerInvalid as exc:
         return _answer_page(token, link, problems=exc.problems, status=400)
     return render_template("links/answered.html", document=link.version.document)
 

@@ -27,7 +27,10 @@ class OutboundEmail(db.Model):  # type: ignore[name-defined]
     to_email: Mapped[str] = mapped_column(String(320))
     # Context for the template; never a token: links are signed when the email is built.
     context: Mapped[dict[str, Any]] = mapped_column(JSON)
-    link_id: Mapped[int | None] = mapped_column(ForeignKey("link.id"))
+    # What the email links to: a kind registered with app.mail.links (e.g. "document", "sign_in")
+    # and that row's id. Mail knows neither table, so nothing here refers to them.
+    link_kind: Mapped[str | None] = mapped_column(String(20))
+    link_id: Mapped[int | None]
     attachment_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     attachment_name: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default=QUEUED, index=True)

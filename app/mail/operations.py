@@ -14,12 +14,14 @@ from flask import current_app
 from sqlalchemy import or_, update
 
 from .. import audit
+from ..audit import EventType
 from ..db import transaction, utcnow
-from ..documents.models import Link
 from ..extensions import db
-from ..jobs import dispatch
+from ..jobs import Job, dispatch
+from ..storage import StoredFile
 from ..text import render_email
 from .backends import backend_from_config
+from .links import link_url
 from .models import OutboundEmail
 
 log = logging.getLogger(__name__)
@@ -33,25 +35,27 @@ def queue_email(
     to_email: str,
     context: dict[str, Any],
     document_id: int | None = None,
-    link: Link | None = None,
-    attachment: tuple[Any, str] | None = None,
+    link: tuple[str, int] | None = None,
+    attachment: tuple[StoredFile, str] | None = None,
 ) -> OutboundEmail:
-    """Add an email to the outbox in the caller's transaction; it is sent after commit."""
+    """Add an email to the outbox in the caller's transaction; it is sent after commit.
+
+    link is (kind, row id): the URL and its token are made only when the email is built.
+    """
     email = OutboundEmail(
         template=template,
         to_name=to_name,
         to_email=to_email,
         context=context,
         document_id=document_id,
-        link_id=link.id if link else None,
+        link_kind=link[0] if link else None,
+        link_id=link[1] if link else None,
         attachment_file_id=attachment[0].id if attachment else None,
         attachment_name=attachment[1] if attachment else None,
     )
     db.session.add(email)
     db.session.flush()
-    from .tasks import deliver_email
-
-    dispatch(deliver_email, email.id)
+    dispatch(Job.DELIVER_EMAIL, email.id)
     return email
 
 
@@ -82,17 +86,9 @@ def _claim(email_id: int) -> OutboundEmail | None:
 
 def build_message(email: OutboundEmail) -> EmailMessage:
     """Build the message, signing a fresh token into its link if it carries one."""
-    from ..links import link_url
-
     context = dict(email.context)
-    if email.link_id is not None:
-        link = db.session.get(Link, email.link_id)
-        assert link is not None
-        context["url"] = link_url(link)
-    if "sign_in_link" in context:
-        from ..staff.auth import sign_in_url
-
-        context["url"] = sign_in_url(context.pop("sign_in_link"))
+    if email.link_kind is not None and email.link_id is not None:
+        context["url"] = link_url(email.link_kind, email.link_id)
     subject, body = render_email(email.template, context)
     config = current_app.config
     message = EmailMessage()
@@ -104,8 +100,6 @@ def build_message(email: OutboundEmail) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)
     if email.attachment_file_id is not None:
-        from ..storage import StoredFile
-
         stored = db.session.get(StoredFile, email.attachment_file_id)
         assert stored is not None
         maintype, subtype = stored.media_type.split("/", 1)
@@ -132,7 +126,7 @@ def deliver(email_id: int) -> float | None:
         email.message_id = str(message["Message-ID"])
         email.last_error = None
         audit.record(
-            "email_delivered",
+            EventType.EMAIL_DELIVERED,
             document_id=email.document_id,
             details={"to": email.to_email, "template": email.template, "attempt": email.attempts},
         )
@@ -152,7 +146,7 @@ def _failed(email: OutboundEmail, message: EmailMessage | None, exc: Exception) 
             if message is not None:
                 _keep_undelivered(message, email.id)
             audit.record(
-                "email_failed",
+                EventType.EMAIL_FAILED,
                 document_id=email.document_id,
                 details={"to": email.to_email, "template": email.template, "error": error},
             )

@@ -1,4 +1,4 @@
-"""Command-line interface: `flask reviews due|reissue`, `flask reminders send`, `flask documents resend`."""
+"""`flask reviews due|reissue` and `flask reminders send`."""
 
 from __future__ import annotations
 
@@ -7,13 +7,19 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..db import utcnow
 from ..documents.kinds import FieldError
 from ..documents.models import Document
+from ..documents.records import DocumentNotFound, NotAllowed, get_document
+from ..documents.states import InvalidTransition
 from ..extensions import db
+from ..trusts.models import Trust
+from .due import contracts_due, review_date
+from .reissue import reissue, reissue_changes
+from .reminders import send_reminders
 
 reviews_cli = AppGroup("reviews", help="Annual review of contracts.")
 reminders_cli = AppGroup("reminders", help="Chase personal links that are not answered yet.")
@@ -24,8 +30,6 @@ def _fail(message: str) -> None:
 
 
 def _trust_id(slug: str | None) -> int | None:
-    from ..trusts.models import Trust
-
     if slug is None:
         return None
     trust_id = db.session.scalar(select(Trust.id).where(Trust.slug == slug))
@@ -53,8 +57,6 @@ def _short(value: Any) -> str:
 
 
 def _echo_changes(document_id: int) -> None:
-    from .operations import reissue_changes
-
     for name, old, new in reissue_changes(document_id):
         click.echo(f"    {name}: {_short(old)} -> {_short(new)}")
 
@@ -65,8 +67,6 @@ def _echo_changes(document_id: int) -> None:
 @click.option("--trust", "trust_slug", default=None, help="Only this trust's contracts.")
 def reviews_due(within_days: int, trust_slug: str | None) -> None:
     """List sealed contracts due for their annual review, oldest review date first."""
-    from .operations import contracts_due, review_date
-
     today = date.today()
     due = contracts_due(_trust_id(trust_slug), within_days, today)
     for document in due:
@@ -88,22 +88,18 @@ def reviews_due(within_days: int, trust_slug: str | None) -> None:
 @click.option("--trust", "trust_slug", default=None, help="With --all-due: only this trust's contracts.")
 def reviews_reissue(document_id: int | None, all_due: bool, within_days: int, trust_slug: str | None) -> None:
     """Reissue a contract (or every one due) pre-filled from the last, and send it to be agreed."""
-    from ..documents import operations as ops
-    from ..documents.states import InvalidTransition
-    from .operations import contracts_due, reissue
-
     if all_due == (document_id is not None):
         _fail("give a contract's ID or --all-due (not both)")
     if document_id is not None:
         try:
             new = reissue(document_id, actor="command line")
-        except ops.DocumentNotFound:
+        except DocumentNotFound:
             _fail(f"no document {document_id}")
-        except (FieldError, ops.NotAllowed, InvalidTransition) as exc:
+        except (FieldError, NotAllowed, InvalidTransition) as exc:
             _fail(f"not reissued: {exc}")
         if new is None:
             _fail(f"not reissued: document {document_id} has already been reissued")
-        click.echo(f"{ops.get_document(document_id).reference} reissued as {new.reference}; changes:")
+        click.echo(f"{get_document(document_id).reference} reissued as {new.reference}; changes:")
         _echo_changes(new.id)
         click.echo(new.id)
         return
@@ -116,7 +112,7 @@ def reviews_reissue(document_id: int | None, all_due: bool, within_days: int, tr
         for old_id in bar:
             try:
                 new = reissue(old_id, actor="command line")
-            except (FieldError, ops.NotAllowed, InvalidTransition) as exc:
+            except (FieldError, NotAllowed, InvalidTransition) as exc:
                 failed.append((old_id, str(exc)))
                 continue
             except Exception as exc:  # one contract's failure must not stop the others
@@ -128,10 +124,10 @@ def reviews_reissue(document_id: int | None, all_due: bool, within_days: int, tr
             else:
                 reissued.append((old_id, new.id))
     for old_id, new_id in reissued:
-        click.echo(f"{ops.get_document(old_id).reference} reissued as {ops.get_document(new_id).reference}; changes:")
+        click.echo(f"{get_document(old_id).reference} reissued as {get_document(new_id).reference}; changes:")
         _echo_changes(new_id)
     for old_id, reason in failed:
-        click.echo(f"{ops.get_document(old_id).reference} failed: {reason}", err=True)
+        click.echo(f"{get_document(old_id).reference} failed: {reason}", err=True)
     click.echo(f"reissued {len(reissued)}, skipped {len(skipped)} already reissued, failed {len(failed)}")
     if failed:
         raise click.exceptions.Exit(1)
@@ -140,37 +136,11 @@ def reviews_reissue(document_id: int | None, all_due: bool, within_days: int, tr
 @reminders_cli.command("send")
 def reminders_send() -> None:
     """Send the reminders and expiry notices now due (for cron; twice in a row sends nothing new)."""
-    from .operations import send_reminders
-
     counts = send_reminders(utcnow())
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
 
 
-@click.command("resend")
-@with_appcontext  # added to the documents group from here, so not wrapped by AppGroup.command
-@click.argument("document_id", type=int)
-@click.option("--party", "email", required=True, help="Email address of the party who needs a new link.")
-def documents_resend(document_id: int, email: str) -> None:
-    """Send a party a new personal link with a fresh expiry; their earlier link stops working."""
-    from ..documents import operations as ops
-    from .operations import resend_link
-
-    try:
-        document = ops.get_document(document_id)
-    except ops.DocumentNotFound:
-        _fail(f"no document {document_id}")
-    party = next((p for p in document.parties if p.email.lower() == email.strip().lower()), None)
-    if party is None:
-        _fail(f"{email} is not a party to {document.reference} ({_parties(document)})")
-    try:
-        link = resend_link(document.id, party.id, actor="command line")
-    except ops.NotAllowed as exc:
-        _fail(f"no link sent: {exc}")
-    click.echo(f"new link sent to {party.name} <{party.email}>; it works until {link.expires_at:%Y-%m-%d %H:%M} UTC")
-
-
 def init_app(app: Flask) -> None:
-    """Attach the review and reminder commands, and `resend` to the documents group."""
+    """Attach the review and reminder commands."""
     app.cli.add_command(reviews_cli)
     app.cli.add_command(reminders_cli)
-    app.cli.commands["documents"].add_command(documents_resend)  # type: ignore[attr-defined]

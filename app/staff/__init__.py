@@ -1,1 +1,17 @@
-"""Staff: the people who run supervision, signed in by emailed link, each seeing only what their role allows."""
+"""Staff: passwordless sign-in, roles scoped to trust and school (access.py), and the staff pages."""
+
+from flask import Flask
+
+from . import create_views, document_views, review_views, settings_views, sign_in_views
+from .auth import init_app as init_auth
+from .blueprint import bp
+from .cli import users_cli
+
+__all__ = ["create_views", "document_views", "init_app", "review_views", "settings_views", "sign_in_views"]
+
+
+def init_app(app: Flask) -> None:
+    """Attach sign-in, the staff pages and `flask users`."""
+    init_auth(app)
+    app.register_blueprint(bp)
+    app.cli.add_command(users_cli)

@@ -5,7 +5,12 @@ Nobody ever sees another trust's records: a request for one is answered as not f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask import abort
+from flask_login import current_user, login_required
 from sqlalchemy import Select, exists, or_, select
 
 from ..documents.models import Document, Party
@@ -56,4 +61,31 @@ def managed_document(user: User, document_id: int) -> Document:
 
 
 def can_create(user: User) -> bool:
+    """Return whether the user may create documents and run annual reviews."""
     return user.role in (Role.ADMIN, Role.LEAD)
+
+
+def is_admin(user: User) -> bool:
+    """Return whether the user manages the trust (its settings, forms and staff)."""
+    return user.role == Role.ADMIN
+
+
+def signed_in(user: User) -> bool:
+    """Any signed-in member of staff."""
+    return True
+
+
+def allowed(check: Callable[[User], bool]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let a staff route run only for a signed-in person who passes check; others get 403 (or sign in)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if not check(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        checked.access_check = check  # type: ignore[attr-defined]  # read by the access tests
+        return login_required(checked)
+
+    return decorate

@@ -12,12 +12,15 @@ from sqlalchemy import func, select, update
 from signing.tokens import TokenError, new_nonce
 
 from .. import audit
+from ..audit import EventType
 from ..db import transaction, utcnow
 from ..extensions import db
-from ..mail.operations import queue_email
+from ..mail import queue_email, register_link
+from ..tokens import link_tokens
 from .models import SignInLink, User
 
 PURPOSE = "signin"
+LINK_KIND = "sign_in"  # how emails refer to a sign-in link row (see app.mail.links)
 LIFETIME = timedelta(minutes=15)
 login_manager = LoginManager()
 
@@ -36,6 +39,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "staff.sign_in"
     login_manager.login_message = "Sign in to see that page."
     login_manager.session_protection = "strong"
+    register_link(app, LINK_KIND, sign_in_url)
 
 
 @login_manager.user_loader
@@ -63,15 +67,14 @@ def request_sign_in(email: str, *, ip: str | None, user_agent: str | None) -> No
             "sign_in",
             to_name=user.name,
             to_email=user.email,
-            context={"name": user.name, "sign_in_link": link.id, "minutes": int(LIFETIME.total_seconds() // 60)},
+            link=(LINK_KIND, link.id),
+            context={"name": user.name, "minutes": int(LIFETIME.total_seconds() // 60)},
         )
-        audit.record("sign_in_requested", actor=user.label, ip=ip, user_agent=user_agent, details={"user": user.id})
+        audit.record(EventType.SIGN_IN_REQUESTED, actor=user.label, ip=ip, user_agent=user_agent, details={"user": user.id})
 
 
 def check_sign_in(token: str) -> SignInLink:
     """Return the sign-in link a token stands for, or raise SignInRejected (changes nothing)."""
-    from ..links import link_tokens
-
     try:
         link_id, nonce = link_tokens().read(PURPOSE, token, int(LIFETIME.total_seconds()) + 60)
     except TokenError as exc:
@@ -98,14 +101,12 @@ def complete_sign_in(token: str, *, ip: str | None, user_agent: str | None) -> U
             raise SignInRejected("used")
         user = link.user
         user.last_signed_in_at = now
-        audit.record("signed_in", actor=user.label, ip=ip, user_agent=user_agent, details={"user": user.id})
+        audit.record(EventType.SIGNED_IN, actor=user.label, ip=ip, user_agent=user_agent, details={"user": user.id})
     return user
 
 
 def sign_in_url(link_id: int) -> str:
     """Return the URL, with a freshly signed token, for a sign-in link."""
-    from ..links import link_tokens
-
     link = db.session.get(SignInLink, link_id)
     assert link is not None
     token = link_tokens().issue(PURPOSE, link.id, link.nonce)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from ..db import transaction
-from ..documents.operations import EMAIL
+from ..documents.people import EMAIL
 from ..extensions import db
 from ..trusts.models import Trust
 from .models import Role, User
@@ -52,6 +51,3 @@ def users_create(email: str, name: str, role: str, trust_slug: str, school: str 
         raise click.ClickException(str(exc)) from None
     click.echo(f"created {user.role} {user.name} <{user.email}> in {trust_slug}")
 
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(users_cli)

@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from ..db import utcnow
 from ..documents.actions import Action
+from ..documents.kinds import CONTRACT_KINDS
 from ..documents.models import Answer, Document, Link, Party
+from ..documents.queries import latest_of_pair
 from ..documents.states import State
 from ..extensions import db
+from ..reviews.due import contracts_due, review_date
 from .access import visible
 from .models import Role, User
-
-CONTRACTS = ("contract", "group-contract", "clinical-contract")
 
 
 @dataclass
@@ -64,7 +65,7 @@ def attention(user: User, today: date | None = None, review_window_days: int = 6
     """Collect everything on the user's dashboard."""
     today = today or date.today()
     found = Attention()
-    open_states = (State.AWAITING_AGREEMENT.value, State.AWAITING_ANSWERS.value)
+    open_states = (State.AWAITING_AGREEMENT, State.AWAITING_ANSWERS)
     awaiting = db.session.scalars(visible(user).where(Document.state.in_(open_states)).order_by(Document.id)).all()
     for document in awaiting:
         answered = set(db.session.scalars(select(Answer.party_id).where(Answer.version_id == document.version.id)))
@@ -81,13 +82,11 @@ def attention(user: User, today: date | None = None, review_window_days: int = 6
             item = Waiting(document, party, sent)
             (found.mine if party.email == user.email.lower() else found.waiting).append(item)
     found.changes = list(
-        db.session.scalars(visible(user).where(Document.state == State.CHANGES_REQUESTED.value).order_by(Document.id))
+        db.session.scalars(visible(user).where(Document.state == State.CHANGES_REQUESTED).order_by(Document.id))
     )
     contracts = db.session.scalars(
-        visible(user).where(Document.kind.in_(CONTRACTS), Document.state == State.SEALED.value)
+        visible(user).where(Document.kind.in_(CONTRACT_KINDS), Document.state == State.SEALED)
     ).all()
-    from ..reviews.operations import contracts_due, review_date
-
     seen = {c.id for c in contracts}
     found.reviews = [
         Due(c, review_date(c))
@@ -97,16 +96,7 @@ def attention(user: User, today: date | None = None, review_window_days: int = 6
     for contract in contracts:
         interval = contract.trust.defaults.get("session_interval_days")
         if interval:
-            last = db.session.scalar(
-                select(Document)
-                .where(
-                    Document.trust_id == contract.trust_id,
-                    Document.pair_key == contract.pair_key,
-                    Document.kind == "record",
-                    Document.state == State.SEALED.value,
-                )
-                .order_by(Document.id.desc())
-            )
+            last = latest_of_pair(contract.trust_id, contract.pair_key, "record", State.SEALED)
             last_date = date.fromisoformat(last.version.fields["session_date"]) if last else None
             if last_date is None or (today - last_date).days > int(interval):
                 found.lapsed.append(Lapsed(contract, last, int(interval)))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..db import transaction
+from ..documents.kinds import KINDS
 from ..extensions import db
 from .models import Trust
 
@@ -46,8 +47,6 @@ def read_profile(path: Path, templates_dir: Path) -> dict[str, Any]:
 
 def validate_profile(data: dict[str, Any], templates_dir: Path) -> list[str]:
     """Return a sentence for every bad or missing field of a profile."""
-    from ..documents.kinds import KINDS
-
     problems: list[str] = []
     slug = data.get("slug")
     if not isinstance(slug, str) or not SLUG.match(slug):

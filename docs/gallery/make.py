@@ -17,7 +17,7 @@ def main() -> int:
     import pypdfium2 as pdfium
 
     from app import create_app
-    from app.cli import trusts_load
+    from app.trusts.cli import trusts_load
     from app.conversion.checks import PDFIUM_LOCK
     from app.documents.examples import create_example
     from app.documents.kinds import KINDS

@@ -65,8 +65,8 @@ def verified(pdf: bytes, fingerprint: str) -> Any:
 
 
 def seal_fingerprint(app: Any) -> str:
-    from app.sealing import seal_key_for
     from app.trusts.models import Trust
+    from app.trusts.seal_keys import seal_key_for
 
     with app.app_context():
         trust = db.session.scalar(select(Trust).where(Trust.slug == "heart-of-mercia"))

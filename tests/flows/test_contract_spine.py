@@ -147,8 +147,8 @@ def test_contract_is_agreed_by_both_parties_and_sealed(app, runner, client, mail
 
 
 def _fingerprint(app: Any) -> str:
-    from app.sealing import seal_key_for
     from app.trusts.models import Trust
+    from app.trusts.seal_keys import seal_key_for
 
     with app.app_context():
         trust = db.session.scalar(select(Trust).where(Trust.slug == "heart-of-mercia"))

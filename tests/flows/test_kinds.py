@@ -114,7 +114,7 @@ def test_a_record_refuses_a_section_the_trust_does_not_have_and_a_case_without_r
 
 
 def test_an_audit_answered_online_comes_out_sealed_with_the_answers(app, runner, client, mailbox, trusts, wait):
-    document_id = create(runner, "audit send", "--supervisee", SAM)
+    document_id = create(runner, "questionnaire send", "--supervisee", SAM)
     assert state(app, document_id) == "awaiting_answers"
     url = mailbox.link(mailbox.to("sam@example.org", "Please answer")[0])
     page = client.get(path_of(url))

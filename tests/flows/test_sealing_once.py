@@ -50,7 +50,7 @@ def test_both_parties_agreeing_at_the_same_instant_seal_once(app, runner, mailbo
     # Running the job again (a retry, a duplicate delivery) does nothing.
     if BROKER:
         pytest.skip("the job is re-run in-process only in the embedded setup")
-    from app.documents.sealing import seal
+    from app.documents.seal import seal
 
     with app.app_context():
         assert seal(version_id) is False

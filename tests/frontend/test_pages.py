@@ -117,7 +117,7 @@ def test_asking_for_changes_pages(app, runner, client, mailbox, trusts):
 
 def test_audit_answer_pages(app, runner, client, mailbox, trusts):
     result = runner.invoke(
-        args=["audit", "send", "--trust", "heart-of-mercia", "--supervisee", "Sam Patel <sam@example.org>"]
+        args=["questionnaire", "send", "--trust", "heart-of-mercia", "--supervisee", "Sam Patel <sam@example.org>"]
     )
     assert result.exit_code == 0, result.output
     url = mailbox.link(mailbox.to("sam@example.org", "Please answer")[0])

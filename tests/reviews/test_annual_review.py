@@ -6,8 +6,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.documents.models import Document
+from app.documents.queries import successor_of
 from app.extensions import db
-from app.reviews.operations import reissue_changes, successor_of
+from app.reviews.reissue import reissue_changes
 
 from .helpers import (
     change_trust_default,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.documents.models import Document, Link
 from app.extensions import db
-from app.reviews.operations import Schedule, schedule_for, send_reminders
+from app.reviews.reminders import Schedule, schedule_for, send_reminders
 from app.trusts.models import Trust
 
 from .helpers import (
@@ -150,7 +150,7 @@ def test_a_trust_schedule_from_its_profile_is_followed(app, runner, mailbox, tru
 
 
 def test_an_unanswered_audit_is_chased_and_can_be_sent_again(app, runner, client, mailbox, trusts, wait):
-    result = runner.invoke(args=["audit", "send", "--trust", "heart-of-mercia", "--supervisee", f"{SUPERVISEE[0]} <{SUPERVISEE[1]}>"])
+    result = runner.invoke(args=["questionnaire", "send", "--trust", "heart-of-mercia", "--supervisee", f"{SUPERVISEE[0]} <{SUPERVISEE[1]}>"])
     assert result.exit_code == 0, result.output
     document_id = int(result.output.strip().splitlines()[-1])
     first = mailbox.link(mailbox.to(SUPERVISEE[1], "Please answer")[0])

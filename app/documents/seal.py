@@ -1,4 +1,7 @@
-"""Seal a fully agreed version exactly once: final render, evidence page, PDF, trust seal."""
+"""Seal a fully agreed version exactly once: final render, evidence page, PDF, the trust's seal.
+
+The seal key lives with the trust (app.trusts.seal_keys); the pyHanko call is signing.seal.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,19 @@ from flask import current_app
 from sqlalchemy import or_, update
 
 from .. import audit
+from ..audit import EventType, head_hash
+from ..conversion import get_converter
 from ..db import transaction, utcnow
 from ..extensions import db
-from ..mail.operations import queue_email
+from ..rendering import append_evidence_page, render_docx
 from ..storage import DOCX, PDF, store
+from ..trusts.seal_keys import sealer_for
+from .actions import record_sealed
+from .context import evidence, form_context
 from .kinds import kind
-from .models import Document, DocumentVersion, Link
+from .links import issue_download_link
+from .models import Document, DocumentVersion
+from .records import form_of, locked_document
 from .states import State
 
 log = logging.getLogger(__name__)
@@ -58,20 +68,13 @@ def _claim(version_id: int) -> bool:
 
 
 def _seal_claimed(version_id: int) -> bool:
-    from ..audit.log import head_hash
-    from ..conversion import get_converter
-    from ..rendering import append_evidence_page, render_docx
-    from ..sealing import sealer_for
-    from .context import evidence, form_context
-    from .operations import _locked_document, _template_path
-
     version = db.session.get(DocumentVersion, version_id, populate_existing=True)
     assert version is not None
     document = version.document
-    if document.status is not State.AGREED or document.current_version != version.number:
+    if document.state is not State.AGREED or document.current_version != version.number:
         return False
     sealed_at = utcnow()
-    docx = render_docx(_template_path(document), form_context(document, version, final=True))
+    docx = render_docx(form_of(document), form_context(document, version, final=True))
     docx = append_evidence_page(
         docx,
         evidence(
@@ -90,7 +93,7 @@ def _seal_claimed(version_id: int) -> bool:
     sealed = sealer.seal(pdf, reason=reason, location=trust_name)
 
     with transaction():
-        document = _locked_document(document.id)
+        document = locked_document(document.id)
         final_docx, sealed_file = store(docx, DOCX), store(sealed, PDF)
         won = db.session.execute(
             update(DocumentVersion)
@@ -110,11 +113,9 @@ def _seal_claimed(version_id: int) -> bool:
         if document.previous_document_id is not None:
             _supersede(document)
         if document.kind == "record":
-            from .actions import record_sealed
-
             record_sealed(document, version.fields)
         audit.record(
-            "sealed",
+            EventType.SEALED,
             document_id=document.id,
             details={
                 "version": version.number,
@@ -125,51 +126,19 @@ def _seal_claimed(version_id: int) -> bool:
         )
         for party in document.parties:
             if party.role in kind(document.kind).agreed_by:
-                send_download_link(document.id, party.id, version)
+                issue_download_link(party, version)
     return True
 
 
 def _supersede(document: Document) -> None:
     """Mark the contract this sealed reissue replaces as superseded; each already links to the other."""
-    from .operations import _locked_document
-
-    previous = _locked_document(document.previous_document_id)
-    if previous.status is State.SEALED:
+    assert document.previous_document_id is not None
+    previous = locked_document(document.previous_document_id)
+    if previous.state is State.SEALED:
         previous.move_to(State.SUPERSEDED)
         previous.superseded_at = utcnow()
         audit.record(
-            "superseded",
+            EventType.SUPERSEDED,
             document_id=previous.id,
             details={"by": document.id, "by_reference": document.reference},
         )
-
-
-def send_download_link(document_id: int, party_id: int, version: DocumentVersion) -> Link:
-    """Email a party a personal link to download the sealed record (reusable until it expires)."""
-    from signing.tokens import new_nonce
-
-    from .models import Party
-    from .operations import _email_context
-
-    party = db.session.get(Party, party_id)
-    assert party is not None
-    now = utcnow()
-    link = Link(
-        purpose="download",
-        party=party,
-        version=version,
-        nonce=new_nonce(),
-        created_at=now,
-        expires_at=now + timedelta(days=int(current_app.config["DOWNLOAD_LINK_DAYS"])),
-    )
-    db.session.add(link)
-    db.session.flush()
-    queue_email(
-        "sealed",
-        to_name=party.name,
-        to_email=party.email,
-        document_id=document_id,
-        link=link,
-        context=_email_context(party.document, version, party, expires=link.expires_at),
-    )
-    return link

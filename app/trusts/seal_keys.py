@@ -13,13 +13,13 @@ from sqlalchemy import select
 from signing.certs import ensure_self_signed_seal
 from signing.seal import Sealer, SealKey, load_seal_key, timestampers_from_urls
 
-from .config import stored_secret
-from .extensions import db
-from .trusts.models import Trust
+from ..config import stored_secret
+from ..extensions import db
+from .models import Trust
 
 
 def seal_key_for(trust: Trust) -> SealKey:
-    """Return the trust's loaded seal key (parsed once per process)."""
+    """Return the trust's loaded seal key (parsed once per process), making a self-signed one if it has none."""
     configured = current_app.config["SEAL_CERTIFICATES"].get(trust.slug)
     if configured:
         passphrase = configured.get("passphrase")
@@ -31,10 +31,15 @@ def seal_key_for(trust: Trust) -> SealKey:
     path = ensure_self_signed_seal(
         folder / f"{trust.slug}.p12",
         passphrase,
-        common_name=f"{trust.name} document seal",
+        common_name=self_signed_name(trust),
         organisation=trust.name,
     )
     return load_seal_key(path, passphrase)
+
+
+def self_signed_name(trust: Trust) -> str:
+    """Return the name on the self-signed seal made for a trust with no configured certificate."""
+    return f"{trust.name} document seal"
 
 
 def sealer_for(trust: Trust) -> Sealer:
@@ -61,16 +66,21 @@ def _tsa_roots(paths: tuple[str, ...]) -> list[asn1_x509.Certificate]:
     return roots
 
 
+def has_seal_key(trust: Trust) -> bool:
+    """Return whether the trust has a seal key already (configured, or made on an earlier seal)."""
+    configured = current_app.config["SEAL_CERTIFICATES"]
+    return trust.slug in configured or (Path(current_app.config["OUTPUT_DIR"]) / "seal" / f"{trust.slug}.p12").exists()
+
+
+def existing_seal_key(trust: Trust) -> SealKey | None:
+    """Return the trust's seal key if it has one, never making one (for pages that only show it)."""
+    return seal_key_for(trust) if has_seal_key(trust) else None
+
+
 def trusted_fingerprints() -> dict[str, Trust]:
     """Return the seal fingerprint of every trust that has a seal, mapped to the trust.
 
     A trust on the embedded self-signed seal whose key was never made has sealed nothing, so
     checking an upload never generates keys.
     """
-    folder = Path(current_app.config["OUTPUT_DIR"]) / "seal"
-    configured = current_app.config["SEAL_CERTIFICATES"]
-    return {
-        seal_key_for(t).fingerprint_sha256: t
-        for t in db.session.scalars(select(Trust))
-        if t.slug in configured or (folder / f"{t.slug}.p12").exists()
-    }
+    return {seal_key_for(t).fingerprint_sha256: t for t in db.session.scalars(select(Trust)) if has_seal_key(t)}

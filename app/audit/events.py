@@ -1,0 +1,38 @@
+"""Every kind of event the audit log records, listed in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    # a document's life
+    CREATED = "created"
+    SENT = "sent"
+    VIEWED = "viewed"
+    AGREED = "agreed"
+    CHANGES_REQUESTED = "changes_requested"
+    ANSWERED = "answered"
+    REVISED = "revised"
+    CANCELLED = "cancelled"
+    SEALED = "sealed"
+    SUPERSEDED = "superseded"
+    DOWNLOADED = "downloaded"
+    VERIFIED = "verified"
+    PREPARATION_FAILED = "preparation_failed"
+    SEAL_FAILED = "seal_failed"
+    # personal links
+    LINK_REJECTED = "link_rejected"
+    LINK_RESENT = "link_resent"
+    LINK_EXPIRED = "link_expired"
+    REMINDER_SENT = "reminder_sent"
+    # annual review and actions
+    REISSUED = "reissued"
+    REISSUE_FAILED = "reissue_failed"
+    ACTION_DONE = "action_done"
+    # email
+    EMAIL_DELIVERED = "email_delivered"
+    EMAIL_FAILED = "email_failed"
+    # staff
+    SIGN_IN_REQUESTED = "sign_in_requested"
+    SIGNED_IN = "signed_in"

@@ -1,0 +1,169 @@
+"""A party's answer: agree a version, ask for changes, or answer an audit's questions online."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from sqlalchemy import func, select
+
+from .. import audit
+from ..audit import EventType
+from ..db import transaction
+from ..extensions import db
+from ..jobs import Job, dispatch
+from . import notify
+from .kinds import kind
+from .links import consume, resolve_link
+from .models import Answer, Decision, Document, Link, LinkPurpose
+from .people import Request, party_label
+from .records import locked_document
+from .states import State
+
+MAX_TEXT = 5000
+
+
+class AnswerInvalid(Exception):
+    """An agreement or change request was incomplete; problems maps field to message."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+def names_match(typed: str, expected: str) -> bool:
+    """Compare a typed name with a party's name, ignoring case, spacing and apostrophe style."""
+
+    def norm(text: str) -> str:
+        text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+        return " ".join(text.casefold().split())
+
+    return bool(norm(typed)) and norm(typed) == norm(expected)
+
+
+def agree(token: str, *, confirmed: bool, typed_name: str, request: Request) -> Document:
+    """Record a party's agreement; when it is the last one, seal the version after commit."""
+    link = resolve_link(token, LinkPurpose.AGREE)
+    problems = {}
+    if not confirmed:
+        problems["confirm"] = "Tick the box to confirm you agree this is an accurate record"
+    if not typed_name.strip():
+        problems["full_name"] = "Type your full name"
+    elif not names_match(typed_name, link.party.name):
+        problems["full_name"] = f"Type your full name as it appears on the document: {link.party.name}"
+    if problems:
+        raise AnswerInvalid(problems)
+    with transaction():
+        document, link = _answer(token, Decision.AGREED, request, typed_name=typed_name.strip()[:200])
+        version = link.version
+        agreed = db.session.scalar(
+            select(func.count(Answer.id)).where(Answer.version_id == version.id, Answer.decision == Decision.AGREED)
+        )
+        agreeing = [p for p in document.parties if p.role in kind(document.kind).agreed_by]
+        if agreed == len(agreeing):
+            document.move_to(State.AGREED)
+            dispatch(Job.SEAL_VERSION, version.id)
+    return document
+
+
+def request_changes(token: str, *, reason: str, request: Request) -> Document:
+    """Record a party's request for changes and tell the author."""
+    resolve_link(token, LinkPurpose.AGREE)
+    reason = reason.strip()
+    if not reason:
+        raise AnswerInvalid({"reason": "Say what needs to change"})
+    if len(reason) > MAX_TEXT:
+        raise AnswerInvalid({"reason": "Keep the reason under 5,000 characters"})
+    with transaction():
+        document, link = _answer(token, Decision.CHANGES_REQUESTED, request, reason=reason)
+        document.move_to(State.CHANGES_REQUESTED)
+        notify.email_changes_requested(document, link.version, link.party, reason)
+    return document
+
+
+def _answer(
+    token: str, decision: Decision, request: Request, *, typed_name: str | None = None, reason: str | None = None
+) -> tuple[Document, Link]:
+    """Lock the document, use up the link, and record the party's answer and its audit event."""
+    link = resolve_link(token, LinkPurpose.AGREE)
+    document = locked_document(link.version.document_id)
+    link = consume(token, LinkPurpose.AGREE)
+    db.session.add(
+        Answer(
+            party=link.party,
+            version_id=link.version.id,
+            link_id=link.id,
+            decision=decision,
+            typed_name=typed_name,
+            reason=reason,
+            answered_at=link.used_at,
+            ip=request.ip,
+            user_agent=(request.user_agent or "")[:500] or None,
+        )
+    )
+    db.session.flush()
+    details: dict[str, Any] = {"version": link.version.number}
+    if typed_name:
+        details["typed_name"] = typed_name
+    audit.record(
+        EventType(decision.value),
+        document_id=document.id,
+        actor=party_label(link.party.name, link.party.email),
+        ip=request.ip,
+        user_agent=request.user_agent,
+        details=details,
+    )
+    return document, link
+
+
+def answer_audit(token: str, *, answers: list[dict[str, str]], respondent_name: str, request: Request) -> Document:
+    """Record the supervisee's answers to an audit, then make the document for them to agree."""
+    link = resolve_link(token, LinkPurpose.ANSWER)
+    questions = link.version.document.trust.profile.get("audit", {}).get("questions", [])
+    problems = audit_answer_problems(questions, answers)
+    if len(respondent_name) > 200:
+        problems["respondent_name"] = "Keep the name under 200 characters"
+    if problems:
+        raise AnswerInvalid(problems)
+    with transaction():
+        document = locked_document(link.version.document_id)
+        link = consume(token, LinkPurpose.ANSWER)
+        version = link.version
+        assert link.used_at is not None
+        version.fields = {
+            **version.fields,
+            "answers": [{"answer": a["answer"].strip(), "comments": a["comments"].strip()} for a in answers],
+            "respondent_name": respondent_name.strip(),
+            "answered_date": link.used_at.date().isoformat(),
+        }
+        document.move_to(State.PREPARING)
+        audit.record(
+            EventType.ANSWERED,
+            document_id=document.id,
+            actor=party_label(link.party.name, link.party.email),
+            ip=request.ip,
+            user_agent=request.user_agent,
+            details={"version": version.number, "questions": len(answers)},
+        )
+        dispatch(Job.PREPARE_VERSION, version.id)
+    return document
+
+
+def audit_answer_problems(questions: list[dict[str, Any]], answers: list[dict[str, str]]) -> dict[str, str]:
+    """Return, per answer field, what is wrong with the answers to an audit's questions."""
+    problems: dict[str, str] = {}
+    if len(answers) != len(questions):
+        return {"answer-1": "Answer every question"}
+    for number, (question, answer) in enumerate(zip(questions, answers, strict=True), start=1):
+        value = answer.get("answer", "").strip()
+        if question["answer"] == "number":
+            if not value.isdigit() or len(value) > 6:
+                problems[f"answer-{number}"] = f"Question {number}: give a whole number, such as 6"
+        elif question["answer"] == "yes_no":
+            if value not in ("Yes", "No"):
+                problems[f"answer-{number}"] = f"Question {number}: choose Yes or No"
+        elif not value:
+            problems[f"answer-{number}"] = f"Question {number}: write an answer"
+        if len(value) > MAX_TEXT or len(answer.get("comments", "")) > MAX_TEXT:
+            problems[f"answer-{number}"] = f"Question {number}: keep it under 5,000 characters"
+    return problems

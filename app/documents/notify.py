@@ -1,0 +1,108 @@
+"""Every email about a document: what each says (its context) and queueing it in the caller's transaction."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ..mail import queue_email
+from .context import long_date
+from .models import Document, DocumentVersion, Link, Party
+
+# The kind under which emails refer to a personal link row (see app.mail.links).
+LINK_KIND = "document_link"
+
+
+def email_context(document: Document, version: DocumentVersion, party: Party, **extra: Any) -> dict[str, Any]:
+    """Return what every email to a party about a version can say."""
+    context = {
+        "name": party.name,
+        "role": party.role_label.lower(),
+        "title": document.title,
+        "reference": document.reference,
+        "version": version.number,
+        "trust": document.trust.name,
+        "author_name": document.author_name,
+        "author_email": document.author_email,
+    }
+    context.update({k: long_date(v) if isinstance(v, date | datetime) else v for k, v in extra.items()})
+    return context
+
+
+def email_link(link: Link, template: str, **extra: Any) -> None:
+    """Queue the email carrying a party's personal link (its token is signed when the email is built)."""
+    version, party = link.version, link.party
+    queue_email(
+        template,
+        to_name=party.name,
+        to_email=party.email,
+        document_id=version.document_id,
+        link=(LINK_KIND, link.id),
+        context=email_context(version.document, version, party, expires=link.expires_at, **extra),
+    )
+
+
+def email_reminder(link: Link, now: datetime) -> int:
+    """Queue a reminder for an unanswered link; return the whole days it has left."""
+    days_left = max(1, math.ceil((link.expires_at - now) / timedelta(days=1)))
+    email_link(link, "reminder", days_left=days_left, purpose=link.purpose.value)
+    return days_left
+
+
+def email_issued(document: Document, version: DocumentVersion, party: Party) -> None:
+    """Queue a document that needs no agreement (an agenda) to a party, attached as a PDF."""
+    assert version.pdf_file is not None
+    queue_email(
+        "issued",
+        to_name=party.name,
+        to_email=party.email,
+        document_id=document.id,
+        attachment=(version.pdf_file, f"{document.reference}-v{version.number}.pdf"),
+        context=email_context(document, version, party),
+    )
+
+
+def email_changes_requested(document: Document, version: DocumentVersion, requester: Party, reason: str) -> None:
+    """Tell the author that a party asked for changes, and why."""
+    queue_email(
+        "changes_requested",
+        to_name=document.author_name,
+        to_email=document.author_email,
+        document_id=document.id,
+        context={
+            "name": document.author_name,
+            "title": document.title,
+            "reference": document.reference,
+            "version": version.number,
+            "requester": requester.name,
+            "requester_role": requester.role_label.lower(),
+            "reason": reason,
+        },
+    )
+
+
+def email_link_expired(link: Link) -> None:
+    """Tell the document's author that a party's link expired unanswered."""
+    version, party = link.version, link.party
+    document = version.document
+    queue_email(
+        "link_expired",
+        to_name=document.author_name,
+        to_email=document.author_email,
+        document_id=document.id,
+        context={
+            "name": document.author_name,
+            "party_name": party.name,
+            "party_email": party.email,
+            "party_role": party.role_label.lower(),
+            "title": document.title,
+            "reference": document.reference,
+            "document_id": document.id,
+            "version": version.number,
+            "trust": document.trust.name,
+            "sent": long_date(link.created_at),
+            "expired": long_date(link.expires_at),
+            "purpose": link.purpose.value,
+        },
+    )

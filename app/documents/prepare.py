@@ -1,0 +1,57 @@
+"""Prepare a version: render its form, convert it to PDF, then send each party their link."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from .. import audit
+from ..audit import EventType
+from ..conversion import get_converter
+from ..db import transaction, utcnow
+from ..extensions import db
+from ..rendering import render_docx
+from ..storage import DOCX, PDF, store
+from . import notify
+from .context import form_context
+from .kinds import kind
+from .links import issue_link
+from .models import DocumentVersion, LinkPurpose
+from .records import form_of, locked_document
+from .states import State
+
+
+def prepare(version_id: int) -> None:
+    """Render and convert a version, then send each party a personal link (idempotent)."""
+    version = db.session.get(DocumentVersion, version_id)
+    if version is None:
+        return
+    document = version.document
+    if document.state is not State.PREPARING or document.current_version != version.number:
+        return
+    docx = render_docx(form_of(document), form_context(document, version, final=False))
+    db.session.commit()  # end the read so no lock is held while LibreOffice works
+    pdf = get_converter(current_app).convert_docx_to_pdf(docx)
+    with transaction():
+        document = locked_document(document.id)
+        version = db.session.get(DocumentVersion, version_id, populate_existing=True)
+        assert version is not None
+        if document.state is not State.PREPARING or document.current_version != version.number:
+            return
+        version.docx_file = store(docx, DOCX)
+        version.pdf_file = store(pdf, PDF)
+        version.sent_at = utcnow()
+        spec = kind(document.kind)
+        if spec.needs_agreement:
+            document.move_to(State.AWAITING_AGREEMENT)
+            for party in document.parties:
+                if party.role in spec.agreed_by:
+                    issue_link(document, version, party, LinkPurpose.AGREE)
+        else:
+            document.move_to(State.ISSUED)
+            for party in document.parties:
+                notify.email_issued(document, version, party)
+                audit.record(
+                    EventType.SENT,
+                    document_id=document.id,
+                    details={"to": party.email, "role": party.role, "version": version.number, "attached": True},
+                )

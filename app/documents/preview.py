@@ -1,0 +1,60 @@
+"""Preview a document as it would be sent, saving nothing: its PDF goes to a cache, not the database."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from ..conversion import get_converter
+from ..extensions import db
+from ..rendering import render_docx
+from ..trusts.models import Trust
+from .context import form_context
+from .create import unsaved_document
+from .kinds import Kind, resolve_fields
+from .pages import CachedPdf, page_count
+from .people import Person
+from .records import template_path
+
+
+@dataclass(frozen=True)
+class Preview:
+    digest: str  # SHA-256 of the preview's PDF: how its page images are asked for
+    pages: int
+
+
+def previews_dir() -> Path:
+    """Return the folder preview PDFs are cached in."""
+    return Path(current_app.config["OUTPUT_DIR"]) / "cache" / "previews"
+
+
+def cached_preview(digest: str) -> CachedPdf | None:
+    """Return a preview made earlier, by its digest, if it is still cached."""
+    path = previews_dir() / f"{digest}.pdf"
+    return CachedPdf(path, digest) if len(digest) == 64 and path.is_file() else None
+
+
+def preview(
+    trust: Trust, spec: Kind, *, author: Person, supervisor: Person | None, supervisees: list[Person],
+    fields: dict[str, Any],
+) -> Preview:
+    """Render and convert the document that these inputs would make, without saving it."""
+    resolved = resolve_fields(spec, fields, trust.profile, date.today())
+    with db.session.no_autoflush:
+        document = unsaved_document(trust, spec, supervisor, supervisees, resolved, author)
+        document.id = 0
+        document.title = f"{spec.title} (preview)"
+        version = document.versions[0]
+        version.id = 0
+        context = form_context(document, version, final=False)
+    pdf = get_converter(current_app).convert_docx_to_pdf(render_docx(template_path(trust.template_for(spec.name)), context))
+    digest = hashlib.sha256(pdf).hexdigest()
+    folder = previews_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{digest}.pdf").write_bytes(pdf)
+    return Preview(digest, page_count(CachedPdf(folder / f"{digest}.pdf", digest)))

@@ -1,0 +1,61 @@
+"""Load documents: by id, locked for a transaction, and the Word form each is made from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import Document
+
+
+class DocumentNotFound(Exception):
+    pass
+
+
+class NotAllowed(Exception):
+    """The document is not in a state that allows this."""
+
+
+def get_document(document_id: int) -> Document:
+    """Return a document or raise DocumentNotFound."""
+    document = db.session.get(Document, document_id)
+    if document is None:
+        raise DocumentNotFound(document_id)
+    return document
+
+
+def locked_document(document_id: int) -> Document:
+    """Load a document, locking its row until the transaction ends.
+
+    FOR NO KEY UPDATE (PostgreSQL; SQLite serialises writers anyway) still lets other transactions
+    add rows that refer to the document, such as a delivery job's audit event. A plain FOR UPDATE
+    blocks their foreign-key check while they hold the audit chain's head, and we then wait for the
+    head: a deadlock.
+    """
+    document = db.session.scalar(
+        select(Document)
+        .where(Document.id == document_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    if document is None:
+        raise DocumentNotFound(document_id)
+    return document
+
+
+def templates_dir() -> Path:
+    """Return the folder trust profiles and Word forms are read from."""
+    return Path(current_app.config["TEMPLATES_DIR"])
+
+
+def template_path(trust_form: str) -> Path:
+    """Return the path of a form named relative to the templates folder."""
+    return templates_dir() / trust_form
+
+
+def form_of(document: Document) -> Path:
+    """Return the Word form a document is made from."""
+    return template_path(document.trust.template_for(document.kind))

@@ -1,0 +1,47 @@
+"""Which sealed contracts are due for their annual review."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from ..documents.kinds import CONTRACT_KINDS
+from ..documents.models import Document
+from ..documents.states import State
+from ..extensions import db
+
+
+def review_date(document: Document) -> date | None:
+    """Return the review date the contract's current version carries."""
+    value = document.version.fields.get("review_date")
+    return date.fromisoformat(value) if value else None
+
+
+def _live_reissues() -> Any:
+    """Ids of contracts that already have a reissue not cancelled (a subquery)."""
+    return select(Document.previous_document_id).where(
+        Document.previous_document_id.is_not(None), Document.state != State.CANCELLED
+    )
+
+
+def contracts_due(
+    trust_id: int | None, within_days: int, today: date, *, include_reissued: bool = False
+) -> list[Document]:
+    """Return sealed contracts whose review date falls on or before today + within_days, oldest first.
+
+    A contract already reissued for this cycle is left out unless include_reissued.
+    """
+    query = select(Document).where(Document.kind.in_(CONTRACT_KINDS), Document.state == State.SEALED)
+    if trust_id is not None:
+        query = query.where(Document.trust_id == trust_id)
+    if not include_reissued:
+        query = query.where(Document.id.not_in(_live_reissues()))
+    limit = today + timedelta(days=within_days)
+    due = []
+    for document in db.session.scalars(query):
+        when = review_date(document)  # kept in the version's fields (JSON), so compared here
+        if when is not None and when <= limit:
+            due.append((when, document.id, document))
+    return [document for _, _, document in sorted(due, key=lambda row: row[:2])]

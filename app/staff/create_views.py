@@ -1,0 +1,82 @@
+"""Create a document: fill it in from the trust's defaults, preview it as page images, then send it."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask_login import current_user
+
+from ..conversion import ConversionError
+from ..documents.create import create_document
+from ..documents.kinds import KINDS, FieldError, resolve_fields
+from ..documents.pages import page_count, page_png
+from ..documents.people import Person
+from ..documents.preview import cached_preview, preview
+from ..rendering import RenderError
+from . import access
+from .blueprint import bp
+from .form_pages import errors_for, form_page, people_from_form, prefill
+from .forms import fields_from_form
+
+PREVIEWS_KEPT = 10  # the newest previews a session may see the pages of
+
+
+@bp.get("/create")
+@access.allowed(access.can_create)
+def create() -> str:
+    """Choose which kind of document to create."""
+    return render_template("staff/create.html", kinds=KINDS)
+
+
+@bp.route("/create/<kind_name>", methods=["GET", "POST"])
+@access.allowed(access.can_create)
+def create_kind(kind_name: str) -> Any:
+    """Fill in a document from the trust's defaults, preview it as page images, then send it."""
+    if kind_name not in KINDS:
+        abort(404)
+    spec = KINDS[kind_name]
+    profile = current_user.trust.profile
+    if request.method != "POST":  # GET and HEAD only ever read
+        contract_id = request.args.get("contract", type=int)
+        contract = access.document_for(current_user, contract_id) if contract_id else None
+        return form_page("staff/create_form.html", spec, profile, prefill(profile, contract), {})
+    form = request.form
+    author = Person(current_user.name, current_user.email)
+    try:
+        supervisor, supervisees = people_from_form(spec, form)
+        fields = fields_from_form(spec, profile, form)
+        resolve_fields(spec, fields, profile, date.today())  # validate before anything is made
+        if form.get("action") == "send":
+            created = create_document(
+                trust_slug=current_user.trust.slug, kind_name=spec.name, supervisor=supervisor,
+                supervisees=supervisees, fields=fields, author=author, created_by_id=current_user.id,
+            )
+            flash(f"{created.reference} has been created and sent.", "success")
+            return redirect(url_for("staff.document", document_id=created.id), code=303)
+        if form.get("action") == "edit":
+            return form_page("staff/create_form.html", spec, profile, form, {})
+        made = preview(current_user.trust, spec, author=author, supervisor=supervisor, supervisees=supervisees,
+                       fields=fields)
+    except FieldError as exc:
+        return form_page("staff/create_form.html", spec, profile, form, errors_for(exc), status=400)
+    except (ConversionError, RenderError) as exc:  # LibreOffice missing or a form fault: say so, change nothing
+        return form_page("staff/create_form.html", spec, profile, form,
+                         {"form": f"The preview could not be made: {exc}"}, status=400)
+    session["previews"] = [*session.get("previews", [])[-(PREVIEWS_KEPT - 1):], made.digest]
+    return render_template("staff/preview.html", spec=spec, digest=made.digest, pages=made.pages,
+                           hidden=[(k, v) for k, v in form.items(multi=True) if k not in {"csrf_token", "action"}])
+
+
+@bp.get("/preview/<digest>/<int:number>.png")
+@access.allowed(access.signed_in)
+def preview_page(digest: str, number: int) -> Response:
+    """Return a page of a preview this person made (previews are theirs alone)."""
+    if digest not in session.get("previews", []):
+        abort(404)
+    pdf = cached_preview(digest)
+    if pdf is None or not 1 <= number <= page_count(pdf):
+        abort(404)
+    return send_file(BytesIO(page_png(pdf, number).read_bytes()), mimetype="image/png", max_age=0)

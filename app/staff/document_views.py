@@ -1,0 +1,166 @@
+"""The dashboard, the documents list, a document's page, and acting on it (download, resend, cancel, revise, reissue)."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from ..documents.download import download as download_version
+from ..documents.kinds import KINDS, FieldError, kind
+from ..documents.links import resend_link
+from ..documents.queries import (
+    Search,
+    change_request,
+    party_statuses,
+    schools_in,
+    search,
+    shown,
+    successor_of,
+    timeline,
+    version_changes,
+)
+from ..documents.records import NotAllowed, get_document
+from ..documents.revise import REVISABLE
+from ..documents.revise import cancel as cancel_document
+from ..documents.revise import revise as revise_document
+from ..documents.states import InvalidTransition, State
+from ..reviews.reissue import reissue as reissue_contract
+from ..reviews.reissue import reissue_changes
+from . import access
+from .blueprint import bp, who
+from .dashboard import attention
+from .form_pages import errors_for, form_page
+from .forms import fields_from_form, form_from_fields
+
+
+@bp.get("/")
+@access.allowed(access.signed_in)
+def dashboard() -> str:
+    """Show what needs the person's attention."""
+    return render_template("staff/dashboard.html", attention=attention(current_user))
+
+
+@bp.get("/documents")
+@access.allowed(access.signed_in)
+def documents() -> str:
+    """List the documents the person may see, with filters and search."""
+    visible = access.visible(current_user)
+    rows = search(visible, Search.from_args(request.args))
+    return render_template("staff/documents.html", documents=rows, args=request.args, kinds=KINDS,
+                           states=list(State), schools=schools_in(visible))
+
+
+@bp.get("/documents/<int:document_id>")
+@access.allowed(access.signed_in)
+def document(document_id: int) -> str:
+    """Show a document: versions, parties and their status, what changed, and its timeline."""
+    found = access.document_for(current_user, document_id)
+    previous = get_document(found.previous_document_id) if found.previous_document_id else None
+    return render_template(
+        "staff/document.html",
+        document=found,
+        parties=party_statuses(found),
+        events=timeline(found.id),
+        changes=version_changes(found),
+        manage=access.can_manage(current_user, found),
+        successor=successor_of(found),
+        previous=previous,
+        request_reason=change_request(found),
+        reissue_diff=[(f, shown(old), shown(new)) for f, old, new in reissue_changes(found.id)] if previous else [],
+    )
+
+
+@bp.post("/documents/<int:document_id>/versions/<int:number>/download")
+@access.allowed(access.signed_in)
+def download(document_id: int, number: int) -> Response:
+    """Send a version's sealed PDF (or, before sealing, the PDF sent for agreement); logged."""
+    found = access.document_for(current_user, document_id)
+    version = next((v for v in found.versions if v.number == number), None)
+    if version is None:
+        abort(404)
+    sealed = request.form.get("which") != "draft"
+    stored = version.sealed_file if sealed else version.pdf_file
+    if stored is None:
+        abort(404)
+    data = download_version(version, stored, actor=current_user.label, request=who(), sealed=sealed)
+    return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{found.reference}-v{number}-{'sealed' if sealed else 'draft'}.pdf")
+
+
+@bp.post("/documents/<int:document_id>/resend/<int:party_id>")
+@access.allowed(access.signed_in)
+def resend(document_id: int, party_id: int) -> Response:
+    """Send a party a new link with a fresh expiry; the old one stops working."""
+    found = access.managed_document(current_user, document_id)
+    if party_id not in {p.id for p in found.parties}:
+        abort(404)
+    try:
+        resend_link(found.id, party_id, actor=current_user.label)
+    except (NotAllowed, InvalidTransition) as exc:
+        flash(str(exc), "error")
+    else:
+        flash("A new link has been sent. The old one no longer works.", "success")
+    return redirect(url_for("staff.document", document_id=found.id), code=303)
+
+
+@bp.post("/documents/<int:document_id>/cancel")
+@access.allowed(access.signed_in)
+def cancel(document_id: int) -> Any:
+    """Cancel a document not yet agreed, saying why."""
+    found = access.managed_document(current_user, document_id)
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        flash("Say why the document is being cancelled.", "error")
+    else:
+        try:
+            cancel_document(found.id, reason=reason, actor=current_user.label)
+            flash("The document has been cancelled. Its links no longer work.", "success")
+        except InvalidTransition as exc:
+            flash(str(exc).capitalize() + ".", "error")
+    return redirect(url_for("staff.document", document_id=found.id), code=303)
+
+
+@bp.post("/documents/<int:document_id>/reissue")
+@access.allowed(access.signed_in)
+def reissue(document_id: int) -> Response:
+    """Start next year's contract from this one (annual review)."""
+    found = access.managed_document(current_user, document_id)
+    try:
+        new = reissue_contract(found.id, actor=current_user.label, created_by_id=current_user.id)
+    except (FieldError, NotAllowed) as exc:
+        flash(f"Not reissued: {exc}", "error")
+        return redirect(url_for("staff.document", document_id=found.id), code=303)
+    if new is None:
+        flash("This contract has already been reissued for this year.", "error")
+        return redirect(url_for("staff.document", document_id=found.id), code=303)
+    flash("Next year's contract has been sent to both parties.", "success")
+    return redirect(url_for("staff.document", document_id=new.id), code=303)
+
+
+@bp.route("/documents/<int:document_id>/revise", methods=["GET", "POST"])
+@access.allowed(access.signed_in)
+def revise(document_id: int) -> Any:
+    """Make and send a new version, showing why changes were asked for."""
+    found = access.managed_document(current_user, document_id)
+    if found.state not in REVISABLE:
+        abort(409)
+    spec = kind(found.kind)
+    profile = found.trust.profile
+    if request.method != "POST":  # GET and HEAD only ever read
+        return form_page("staff/revise.html", spec, profile, form_from_fields(spec, found.version.fields), {},
+                         document=found, request_reason=change_request(found))
+    fields = fields_from_form(spec, profile, request.form, all_terms=True)
+    note = request.form.get("note", "").strip()
+    try:
+        revise_document(found.id, fields=fields, note=note or "Revised", actor=current_user.label)
+    except FieldError as exc:
+        return form_page("staff/revise.html", spec, profile, request.form, errors_for(exc), document=found,
+                         request_reason=change_request(found), status=400)
+    except NotAllowed as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("staff.document", document_id=found.id), code=303)
+    flash("The new version has been sent to everyone, with new links.", "success")
+    return redirect(url_for("staff.document", document_id=found.id), code=303)

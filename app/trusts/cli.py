@@ -1,0 +1,139 @@
+"""`flask trusts load|install`, `flask templates check|install`, `flask kinds show`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..documents.kinds import FieldError, example_context, kind, required_variables
+from ..extensions import db
+from .forms import FormRefused, check_form, install_form
+from .models import Trust
+from .profiles import ProfileError, bundled_profiles, install_profile, read_profile
+
+trusts_cli = AppGroup("trusts", help="Install trust profiles.")
+templates_cli = AppGroup("templates", help="Check and install Word forms.")
+kinds_cli = AppGroup("kinds", help="Document kinds.")
+GROUPS = (trusts_cli, templates_cli, kinds_cli)
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def _trust(slug: str) -> Trust:
+    trust = db.session.scalar(select(Trust).where(Trust.slug == slug))
+    if trust is None:
+        _fail(f"no trust {slug!r} is installed")
+    assert trust is not None
+    return trust
+
+
+@trusts_cli.command("load")
+def trusts_load() -> None:
+    """Install every trust profile bundled under document_templates/trusts."""
+    templates = Path(current_app.config["TEMPLATES_DIR"])
+    refused = []
+    for path in bundled_profiles(templates):
+        try:
+            trust = install_profile(read_profile(path, templates))
+        except ProfileError as exc:
+            refused.append("\n".join([f"{exc.source}:", *(f"  - {p}" for p in exc.problems)]))
+            continue
+        click.echo(f"installed {trust.slug}: {trust.name}")
+    if refused:
+        _fail("these profiles were not installed:\n" + "\n".join(refused))
+
+
+@trusts_cli.command("install")
+@click.argument("profile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def trusts_install(profile: Path) -> None:
+    """Validate and install one trust profile (TOML)."""
+    try:
+        trust = install_profile(read_profile(profile, Path(current_app.config["TEMPLATES_DIR"])))
+    except ProfileError as exc:
+        _fail("\n".join([f"{exc.source}:", *(f"  - {p}" for p in exc.problems)]))
+        raise
+    click.echo(f"installed {trust.slug}: {trust.name}")
+
+
+def _spec_or_fail(kind_name: str) -> Any:
+    try:
+        return kind(kind_name)
+    except FieldError as exc:
+        _fail(exc.problems[0])
+
+
+@templates_cli.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", "kind_name", required=True)
+@click.option("--trust", "trust_slug", default=None, help="Check terms against this trust's profile.")
+def templates_check(file: Path, kind_name: str, trust_slug: str | None) -> None:
+    """Check a Word form; exit 0 only when it is sound."""
+    _spec_or_fail(kind_name)
+    profile = _trust(trust_slug).profile if trust_slug else None
+    problems = check_form(file.read_bytes(), kind_name, profile)
+    for problem in problems:
+        click.echo(f"{file.name}: {problem}", err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo(f"{file.name}: sound for {kind_name}")
+
+
+@templates_cli.command("install")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--trust", "trust_slug", required=True)
+@click.option("--kind", "kind_name", required=True)
+def templates_install(file: Path, trust_slug: str, kind_name: str) -> None:
+    """Check a Word form and, if sound, install it as the trust's form for a kind."""
+    _spec_or_fail(kind_name)
+    try:
+        relative = install_form(_trust(trust_slug), kind_name, file.read_bytes())
+    except FormRefused as exc:
+        for problem in exc.problems:
+            click.echo(f"{file.name}: {problem}", err=True)
+        _fail("not installed: fix the problems above and run the check again")
+        raise
+    click.echo(f"installed {relative} as {trust_slug}'s {kind_name} form")
+
+
+@kinds_cli.command("show")
+@click.argument("kind_name")
+@click.option("--trust", "trust_slug", default=None, help="Also show the trust's terms and form.")
+def kinds_show(kind_name: str, trust_slug: str | None) -> None:
+    """Print the fields a kind takes, who agrees it, and what its form receives."""
+    spec = _spec_or_fail(kind_name)
+    trust = _trust(trust_slug) if trust_slug else None
+    click.echo(f"{spec.name}: {spec.title}")
+    people = "a supervisor and one or more supervisees" if spec.many_supervisees else "a supervisor and one supervisee"
+    click.echo(f"takes part: {people}")
+    click.echo("agreed by: " + (", ".join(spec.agreed_by) if spec.needs_agreement else "nobody (sent out)"))
+    if spec.answered_online:
+        click.echo("answered online by the supervisee first")
+    click.echo("fields (--set FIELD=VALUE, lists in --data FILE.json):")
+    for f in spec.fields:
+        click.echo(f"  {f.name:<28} {f.label} [{f.describe()}]")
+    terms = trust.defaults if trust else None
+    click.echo("terms (override with --set KEY=VALUE): " + (
+        ", ".join(k for k, v in terms.items() if isinstance(v, str)) if terms else "the trust profile's text defaults"
+    ))
+    if trust:
+        click.echo(f"form: {trust.template_for(spec.name)}")
+    click.echo("the form receives:")
+    for path, example in _flatten(example_context(spec, trust.profile if trust else None)):
+        click.echo(f"  {path:<34} e.g. {example}")
+    click.echo("the form must show: " + ", ".join(required_variables(spec)))
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return [row for k, v in value.items() for row in _flatten(v, f"{prefix}.{k}" if prefix else k)]
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [(f"{prefix}[]", "list of {" + ", ".join(value[0]) + "}")]
+    text = repr(value) if not isinstance(value, str) else value
+    return [(prefix, text if len(text) <= 60 else text[:57] + "...")]
