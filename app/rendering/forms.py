@@ -56,14 +56,14 @@ def render_docx(template_path: Path, context: Mapping[str, Any]) -> bytes:
     printed: list[str] = []
     template = _StrictTemplate(template_path)
     try:
-        template.render(dict(context), jinja_env=_environment(printed))
+        template.render(dict(context), jinja_env=sandboxed_environment(printed))
         out = io.BytesIO()
         template.save(out)
     except _PartError as exc:
-        detail = _describe(exc.error) + (f" (in the paragraph {exc.excerpt!r})" if exc.excerpt else "")
+        detail = describe_error(exc.error) + (f" (in the paragraph {exc.excerpt!r})" if exc.excerpt else "")
         raise RenderError(name, detail, line=exc.line, part=exc.part) from exc.error
     except TemplateError as exc:
-        raise RenderError(name, _describe(exc)) from exc
+        raise RenderError(name, describe_error(exc)) from exc
     except etree.XMLSyntaxError as exc:
         raise RenderError(name, f"the rendered form is not well-formed XML ({exc})") from exc
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as exc:
@@ -73,7 +73,7 @@ def render_docx(template_path: Path, context: Mapping[str, Any]) -> bytes:
     return rendered
 
 
-def _environment(printed: list[str]) -> SandboxedEnvironment:
+def sandboxed_environment(printed: list[str]) -> SandboxedEnvironment:
     """Return a sandbox that escapes every printed value and records it in printed."""
 
     def finalize(value: Any) -> Any:
@@ -110,7 +110,7 @@ class _StrictTemplate(DocxTemplate):
         try:
             return super().render_xml_part(src_xml, part, context, jinja_env)
         except TemplateError as exc:
-            line = _jinja_line(exc)
+            line = jinja_line(exc)
             raise _PartError(exc, str(part.partname).lstrip("/"), line, _excerpt(src_xml, line)) from exc
 
     def fix_tables(self, xml: str) -> Any:
@@ -120,7 +120,7 @@ class _StrictTemplate(DocxTemplate):
         return super().fix_tables(xml)
 
 
-def _jinja_line(exc: BaseException) -> int | None:
+def jinja_line(exc: BaseException) -> int | None:
     """Return the template line Jinja blames: the syntax error's, or the deepest template frame's."""
     if isinstance(exc, TemplateSyntaxError):
         return exc.lineno
@@ -143,7 +143,8 @@ def _excerpt(src_xml: str, line: int | None) -> str:
     return re.sub(r"<[^>]+>", "", lines[line - 1]).strip()[:160]
 
 
-def _describe(exc: TemplateError) -> str:
+def describe_error(exc: TemplateError) -> str:
+    """Return what went wrong in words a form's author can act on."""
     if isinstance(exc, SecurityError):
         return f"refused by the template sandbox: {exc}"
     if isinstance(exc, UndefinedError):
