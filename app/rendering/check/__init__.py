@@ -18,7 +18,8 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateSyntaxError
 from lxml import etree
 
-from ..forms import sandboxed_environment
+from ..sandbox import SandboxLimits, sandboxed_environment
+from .headings import heading_problems
 from .parts import (
     Part,
     document_parts,
@@ -28,21 +29,30 @@ from .parts import (
     template_source,
     templated_properties,
 )
-from .problem import KINDS, Problem
+from .problem import KINDS, SEVERITIES, Problem
 from .split_tags import split_delimiters, split_tags
 from .trial import trial_run
 from .variables import Walker
 
-__all__ = ["KINDS", "MAX_UNPACKED_BYTES", "Problem", "check_template"]
+__all__ = ["KINDS", "MAX_UNPACKED_BYTES", "SEVERITIES", "Problem", "check_template"]
 
 # A .docx is a zip: refuse one that would unpack to more than this rather than read it.
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 
 
 def check_template(
-    docx: bytes, *, provided: Mapping[str, Any], required: Iterable[str] = ()
+    docx: bytes,
+    *,
+    provided: Mapping[str, Any],
+    required: Iterable[str] = (),
+    warnings: bool = False,
+    limits: SandboxLimits | None = None,
 ) -> list[Problem]:
-    """Return every problem that would stop the form filling in correctly with these variables."""
+    """Return every problem that would stop the form filling in correctly with these variables.
+
+    With warnings, also return what is worth fixing but stops nothing (severity "warning"),
+    such as a form without a heading; callers then decide only on the errors.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(docx)) as package:
             if sum(info.file_size for info in package.infolist()) > MAX_UNPACKED_BYTES:
@@ -60,10 +70,12 @@ def check_template(
         except Exception as exc:  # e.g. a footnotes part that is not XML: report it, do not crash
             problems.append(Problem("unreadable", part_place(label), f"this part cannot be read ({exc})"))
             continue
-        problems.extend(_check_part(template, part, provided, references))
+        problems.extend(_check_part(template, part, provided, references, limits))
     for prop, text in templated_properties(template):
         problems.extend(
-            _check_source(text, f"document properties ({prop})", lambda line: None, provided, references)
+            _check_source(
+                text, f"document properties ({prop})", lambda line: None, provided, references, limits=limits
+            )
         )
     for path in required:
         if not any(ref == path or ref.startswith(path + ".") for ref in references):
@@ -74,11 +86,17 @@ def check_template(
                     f"the form never shows '{path}', which it must; add {{{{ {path} }}}}",
                 )
             )
+    if warnings:
+        problems.extend(heading_problems(template))
     return list(dict.fromkeys(problems))
 
 
 def _check_part(
-    template: DocxTemplate, part: Part, provided: Mapping[str, Any], references: set[str]
+    template: DocxTemplate,
+    part: Part,
+    provided: Mapping[str, Any],
+    references: set[str],
+    limits: SandboxLimits | None,
 ) -> list[Problem]:
     """Return the problems of one part: split tags, then its template source."""
     xml = etree.tostring(part.root, encoding="unicode")
@@ -89,7 +107,9 @@ def _check_part(
     split = {problem.location for problem in problems}
     problems.extend(
         problem
-        for problem in _check_source(source, part.label, owners.get, provided, references, part=part)
+        for problem in _check_source(
+            source, part.label, owners.get, provided, references, part=part, limits=limits
+        )
         # A split tag also reads as broken syntax or leftover braces there: say it once, as split.
         if not (problem.kind in ("split_tag", "syntax") and problem.location in split)
     )
@@ -104,6 +124,7 @@ def _check_source(
     references: set[str],
     *,
     part: Part | None = None,
+    limits: SandboxLimits | None = None,
 ) -> list[Problem]:
     """Parse template source, walk it against the variables, then fill it in once."""
 
@@ -111,7 +132,7 @@ def _check_source(
         return locate(line) or (label if part is None else part_place(label))
 
     printed: list[str] = []
-    env = sandboxed_environment(printed)
+    env = sandboxed_environment(printed, limits)
     try:
         ast = env.parse(source)
     except TemplateSyntaxError as exc:

@@ -11,6 +11,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 
 from ..forms import DOCXTPL_ESCAPES, MARKERS, STRICT_XML, describe_error, jinja_line
+from ..sandbox import LimitError
 from .parts import MARK, P, Part, line_owners, part_place, shorten, text_of
 from .problem import Problem
 
@@ -28,6 +29,10 @@ def trial_run(
         rendered = env.from_string(source).render(dict(provided))
     except Exception as exc:  # a form must never crash the check
         line = jinja_line(exc)
+        if isinstance(exc, LimitError):
+            return [Problem("limit", where(line), describe_error(exc))]
+        if isinstance(exc, MemoryError):  # e.g. under the memory limit of an isolated check
+            return [Problem("limit", where(line), "filling in the form used too much memory")]
         if isinstance(exc, SecurityError):
             return [Problem("unsafe", where(line), describe_error(exc))]
         if isinstance(exc, UndefinedError):

@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..forms import RAW_FILTERS
+from ..sandbox import RAW_FILTERS
 from .problem import Problem
 
 XML_TAG = re.compile(r"<(/?)([A-Za-z_][\w:.-]*)(?:\s[^>]*?)?(/?)>")
