@@ -11,6 +11,7 @@ list) is left to the resource limits of app/rendering/isolated.py for forms a tr
 from __future__ import annotations
 
 import functools
+import math
 import re
 import string
 from collections.abc import Callable, Iterator, Sequence
@@ -40,7 +41,7 @@ class SandboxLimits:
     max_range: int = 10_000  # items in one range()
     max_range_items: int = 100_000  # items all the ranges of one render yield together
     max_length: int = 1_000_000  # characters or items in a text or list a form builds, or pads to
-    max_int_bits: int = 4_096  # size of a number * or ** may produce (about 1,200 digits)
+    max_digits: int = 4_300  # digits of a number * or ** may produce (Python prints no more)
     max_printed: int = 20_000_000  # characters one render prints
 
 
@@ -109,20 +110,20 @@ class LimitedSandbox(SandboxedEnvironment):
             if _is_sequence(sequence) and _is_int(times):
                 self.check_length(len(sequence) * max(times, 0), "repeats a text or list to")
                 return
-        if _is_int(left) and _is_int(right):
-            self.check_bits(abs(left).bit_length() + abs(right).bit_length())
+        if _is_int(left) and _is_int(right) and left and right:
+            self.check_digits(_digits(left) + _digits(right))
 
     def check_power(self, base: Any, exponent: Any) -> None:
-        """Refuse an integer power with more than max_int_bits bits."""
+        """Refuse an integer power with more than max_digits digits."""
         if _is_int(base) and _is_int(exponent) and exponent > 0 and abs(base) > 1:
-            self.check_bits(abs(base).bit_length() * exponent)
+            self.check_digits(exponent * math.log10(abs(base)))
 
-    def check_bits(self, bits: int) -> None:
-        """Refuse a number of more than max_int_bits bits."""
-        if bits > self.limits.max_int_bits:
+    def check_digits(self, digits: float) -> None:
+        """Refuse a number of more than max_digits digits."""
+        if digits > self.limits.max_digits:
             raise LimitError(
-                f"the form asks for a number of about {bits * 3 // 10} digits; "
-                f"at most {self.limits.max_int_bits * 3 // 10} are allowed"
+                f"the form asks for a number of about {int(digits)} digits; "
+                f"at most {self.limits.max_digits} are allowed"
             )
 
     def check_length(self, length: int, verb: str) -> None:
@@ -245,6 +246,11 @@ def sandboxed_environment(printed: list[str], limits: SandboxLimits | None = Non
 
 def _is_sequence(value: Any) -> bool:
     return isinstance(value, str | list | tuple | CountedRange)
+
+
+def _digits(number: int) -> float:
+    """Return about how many decimal digits a non-zero integer has."""
+    return math.log10(abs(number)) + 1
 
 
 def _is_int(value: Any) -> bool:
