@@ -8,7 +8,10 @@ and that the parent kills at a wall-clock limit. Whatever happens to the child, 
 an answer within the limits: the check's problems, the rendered bytes, or a refusal saying why.
 
 Children come from a forkserver that has already imported the rendering code, so each costs a
-fork rather than a fresh interpreter (about 0.6 s once, then a few milliseconds).
+fork rather than a fresh interpreter (about 0.6 s once, then a few milliseconds). As with any
+multiprocessing start method but fork, each child re-imports the program's main script, so a
+script that calls these must keep its work under ``if __name__ == "__main__":`` (the flask,
+gunicorn, celery and pytest entry points do).
 """
 
 from __future__ import annotations

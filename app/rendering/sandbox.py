@@ -192,31 +192,33 @@ class LimitedSandbox(SandboxedEnvironment):
 class CountedRange(Sequence[int]):
     """A range whose items, as a loop takes them, count against the render's budget."""
 
+    # Private names: the sandbox refuses attributes beginning with "_", so a form can reach
+    # neither the uncounted range nor the environment through one of these.
     def __init__(self, items: range, environment: LimitedSandbox) -> None:
-        self.items, self.environment = items, environment
+        self._items, self._environment = items, environment
 
     def __iter__(self) -> Iterator[int]:
-        for item in self.items:
-            self.environment.spend_range_item()
+        for item in self._items:
+            self._environment.spend_range_item()
             yield item
 
     def __reversed__(self) -> Iterator[int]:
-        for item in reversed(self.items):
-            self.environment.spend_range_item()
+        for item in reversed(self._items):
+            self._environment.spend_range_item()
             yield item
 
     def __len__(self) -> int:
-        return len(self.items)
+        return len(self._items)
 
     def __getitem__(self, index: Any) -> Any:
-        found = self.items[index]
-        return CountedRange(found, self.environment) if isinstance(found, range) else found
+        found = self._items[index]
+        return CountedRange(found, self._environment) if isinstance(found, range) else found
 
     def __contains__(self, item: object) -> bool:
-        return item in self.items
+        return item in self._items
 
     def __repr__(self) -> str:
-        return repr(self.items)
+        return repr(self._items)
 
 
 def sandboxed_environment(printed: list[str], limits: SandboxLimits | None = None) -> LimitedSandbox:

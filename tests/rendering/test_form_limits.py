@@ -130,6 +130,22 @@ def test_an_operation_that_would_build_something_huge_is_refused_before_it_does(
     assert time.monotonic() - started < NO_HANG_SECONDS
 
 
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "{% for i in range(10000)._items %}{% for j in range(10000)._items %}{% endfor %}{% endfor %}",
+        "{{ range(3).environment }}",
+        "{{ range(3).items }}",
+        "{{ range.__self__ }}",
+    ],
+)
+def test_a_form_cannot_reach_the_uncounted_range_or_the_environment(tmp_path: Path, tag: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(RenderError, match="sandbox|undefined"):
+        render_docx(write(tmp_path, docx(tag)), {})
+    assert time.monotonic() - started < NO_HANG_SECONDS
+
+
 def test_the_check_reports_a_multiplication_bomb_as_a_limit_where_it_is() -> None:
     (problem,) = check_template(docx("Contract", 'Line: {{ "x" * 100000 * 100000 }}'), provided={})
     assert problem.kind == "limit" and problem.severity == "error"
@@ -155,7 +171,9 @@ def test_ordinary_arithmetic_ranges_and_formatting_still_work(tmp_path: Path) ->
 
 def test_sandbox_limits_are_settings(tmp_path: Path) -> None:
     strict = SandboxLimits(max_range=5, max_length=10)
-    (problem,) = check_template(docx("{% for i in range(6) %}{{ i }}{% endfor %}"), provided={}, limits=strict)
+    (problem,) = check_template(
+        docx("{% for i in range(6) %}{{ i }}{% endfor %}"), provided={}, limits=strict
+    )
     assert "a range of 6 items; at most 5 are allowed" in problem.message
     with pytest.raises(RenderError, match="at most 10 are allowed"):
         render_docx(write(tmp_path, docx('{{ "x" * 11 }}')), {}, limits=strict)
@@ -170,7 +188,9 @@ def test_a_bundled_form_checks_and_renders_the_same_in_a_limited_child() -> None
     isolated = check_template_isolated(form, provided=contract_provided(), required=CONTRACT_REQUIRED)
     assert isolated == check_template(form, provided=contract_provided(), required=CONTRACT_REQUIRED) == []
     context = contract_context(signed=True)
-    assert parts(render_docx_isolated(contract_path(), context)) == parts(render_docx(contract_path(), context))
+    assert parts(render_docx_isolated(contract_path(), context)) == parts(
+        render_docx(contract_path(), context)
+    )
 
 
 def test_a_faulty_form_gets_the_same_answer_in_a_limited_child(tmp_path: Path) -> None:
@@ -214,7 +234,9 @@ def test_a_form_that_only_spins_is_stopped_by_the_cpu_limit(tmp_path: Path) -> N
     assert check_template_isolated(form, provided={}, limits=Limits(cpu_seconds=1)) == [
         Problem("limit", "the form", "the form took too long to check (over 1 s of CPU)")
     ]
-    with pytest.raises(RenderError, match=r"form.docx: the form took too long to fill in \(over 1 s of CPU\)"):
+    with pytest.raises(
+        RenderError, match=r"form.docx: the form took too long to fill in \(over 1 s of CPU\)"
+    ):
         render_docx_isolated(write(tmp_path, form), {}, limits=Limits(cpu_seconds=1))
     assert time.monotonic() - started < NO_HANG_SECONDS
     assert zombies() == []
