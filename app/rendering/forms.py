@@ -12,19 +12,15 @@ from typing import Any
 
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefined, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SecurityError
 from lxml import etree
-from markupsafe import Markup, escape
+
+from .sandbox import LimitError, SandboxLimits, sandboxed_environment
 
 # Text that means a Jinja tag survived rendering (Word split it, or it sits where docxtpl
 # does not look); a value may still contain these, so they are counted, not just searched.
 MARKERS = ("{{", "}}", "{%", "%}", "{#", "#}")
-# Control characters are not allowed in XML, and docxtpl turns \a and \f in a rendered
-# value into a new paragraph and a page break; \t and \n become a tab and a line break.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-# Filters whose output is raw markup: with them a template could insert a value unescaped.
-RAW_FILTERS = ("safe", "urlize", "xmlattr")
 # docxtpl turns these escapes into literal braces after rendering (its "{_{" syntax).
 DOCXTPL_ESCAPES = (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}"))
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -46,8 +42,19 @@ class RenderError(Exception):
         self.line = line
         self.part = part
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its fields, so it can come back pickled from an isolated render.
+        return (_rebuild_render_error, (self.template, self.detail, self.line, self.part))
 
-def render_docx(template_path: Path, context: Mapping[str, Any]) -> bytes:
+
+def _rebuild_render_error(template: str, detail: str, line: int | None, part: str | None) -> RenderError:
+    """Rebuild a pickled RenderError."""
+    return RenderError(template, detail, line=line, part=part)
+
+
+def render_docx(
+    template_path: Path, context: Mapping[str, Any], *, limits: SandboxLimits | None = None
+) -> bytes:
     """Render a .docx template with context and return the document's bytes."""
     template_path = Path(template_path)
     name = template_path.name
@@ -56,14 +63,14 @@ def render_docx(template_path: Path, context: Mapping[str, Any]) -> bytes:
     printed: list[str] = []
     template = _StrictTemplate(template_path)
     try:
-        template.render(dict(context), jinja_env=_environment(printed))
+        template.render(dict(context), jinja_env=sandboxed_environment(printed, limits))
         out = io.BytesIO()
         template.save(out)
     except _PartError as exc:
-        detail = _describe(exc.error) + (f" (in the paragraph {exc.excerpt!r})" if exc.excerpt else "")
+        detail = describe_error(exc.error) + (f" (in the paragraph {exc.excerpt!r})" if exc.excerpt else "")
         raise RenderError(name, detail, line=exc.line, part=exc.part) from exc.error
     except TemplateError as exc:
-        raise RenderError(name, _describe(exc)) from exc
+        raise RenderError(name, describe_error(exc)) from exc
     except etree.XMLSyntaxError as exc:
         raise RenderError(name, f"the rendered form is not well-formed XML ({exc})") from exc
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as exc:
@@ -71,28 +78,6 @@ def render_docx(template_path: Path, context: Mapping[str, Any]) -> bytes:
     rendered = out.getvalue()
     _check_no_tags_left(name, rendered, printed)
     return rendered
-
-
-def _environment(printed: list[str]) -> SandboxedEnvironment:
-    """Return a sandbox that escapes every printed value and records it in printed."""
-
-    def finalize(value: Any) -> Any:
-        if isinstance(value, Undefined):
-            return value  # StrictUndefined raises when printed
-        if value is None:
-            return ""
-        if hasattr(value, "__html__"):  # already escaped, e.g. the output of |join
-            text = Markup(value.__html__())
-        else:
-            text = escape(str(value))
-        text = Markup(CONTROL.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n")))
-        printed.append(text.unescape())
-        return text
-
-    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=finalize)
-    for raw in RAW_FILTERS:
-        env.filters.pop(raw, None)
-    return env
 
 
 class _PartError(Exception):
@@ -110,7 +95,7 @@ class _StrictTemplate(DocxTemplate):
         try:
             return super().render_xml_part(src_xml, part, context, jinja_env)
         except TemplateError as exc:
-            line = _jinja_line(exc)
+            line = jinja_line(exc)
             raise _PartError(exc, str(part.partname).lstrip("/"), line, _excerpt(src_xml, line)) from exc
 
     def fix_tables(self, xml: str) -> Any:
@@ -120,7 +105,7 @@ class _StrictTemplate(DocxTemplate):
         return super().fix_tables(xml)
 
 
-def _jinja_line(exc: BaseException) -> int | None:
+def jinja_line(exc: BaseException) -> int | None:
     """Return the template line Jinja blames: the syntax error's, or the deepest template frame's."""
     if isinstance(exc, TemplateSyntaxError):
         return exc.lineno
@@ -143,7 +128,10 @@ def _excerpt(src_xml: str, line: int | None) -> str:
     return re.sub(r"<[^>]+>", "", lines[line - 1]).strip()[:160]
 
 
-def _describe(exc: TemplateError) -> str:
+def describe_error(exc: TemplateError) -> str:
+    """Return what went wrong in words a form's author can act on."""
+    if isinstance(exc, LimitError):
+        return f"refused, too much work for a form: {exc}"
     if isinstance(exc, SecurityError):
         return f"refused by the template sandbox: {exc}"
     if isinstance(exc, UndefinedError):

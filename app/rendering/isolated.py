@@ -1,0 +1,213 @@
+"""Check or fill in a form the app does not bundle in a child process with CPU, memory and time limits.
+
+The sandbox (sandbox.py) refuses the obvious ways a form can ask for unbounded work, but not all
+of them: a loop over a long text inside two more, or a text doubled with ``~`` in a loop, get
+past every per-operation limit. A form a trust uploads is therefore checked and filled in in a
+child process that the kernel stops at a CPU limit (RLIMIT_CPU) and a memory limit (RLIMIT_AS),
+and that the parent kills at a wall-clock limit. Whatever happens to the child, the caller gets
+an answer within the limits: the check's problems, the rendered bytes, or a refusal saying why.
+
+Children come from a forkserver that has already imported the rendering code, so each costs a
+fork rather than a fresh interpreter (about 0.6 s once, then a few milliseconds). As with any
+multiprocessing start method but fork, each child re-imports the program's main script, so a
+script that calls these must keep its work under ``if __name__ == "__main__":`` (the flask,
+gunicorn, celery and pytest entry points do).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import signal
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any
+
+from .check import Problem, check_template
+from .forms import RenderError, render_docx
+from .sandbox import SandboxLimits
+
+MIB = 1024 * 1024
+# After a child has answered it has nothing left to do; give it this long to exit before killing it.
+EXIT_GRACE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one isolated check or render may use before it is stopped."""
+
+    cpu_seconds: int = 10  # CPU time; the kernel stops the child past it (RLIMIT_CPU)
+    memory_bytes: int = 1024 * MIB  # address space; allocations past it fail (RLIMIT_AS)
+    wall_seconds: float = 30.0  # real time, waiting included; the parent kills the child past it
+
+
+def check_template_isolated(
+    docx: bytes,
+    *,
+    provided: Mapping[str, Any],
+    required: Iterable[str] = (),
+    warnings: bool = False,
+    limits: Limits | None = None,
+    sandbox: SandboxLimits | None = None,
+) -> list[Problem]:
+    """Return check_template's problems, found in a limited child; a form that exceeds the limits is one problem."""
+    limits = limits or Limits()
+    kwargs = {"provided": dict(provided), "required": list(required), "warnings": warnings, "limits": sandbox}
+    result = _run(check_template, (docx,), kwargs, limits)
+    if isinstance(result, _Refusal):
+        return [Problem("limit", "the form", result.message("check"))]
+    return result
+
+
+def render_docx_isolated(
+    template_path: Path,
+    context: Mapping[str, Any],
+    *,
+    limits: Limits | None = None,
+    sandbox: SandboxLimits | None = None,
+) -> bytes:
+    """Return render_docx's document, rendered in a limited child; raise RenderError as it does, or if the form exceeds the limits."""
+    limits = limits or Limits()
+    result = _run(render_docx, (Path(template_path), dict(context)), {"limits": sandbox}, limits)
+    if isinstance(result, _Refusal):
+        raise RenderError(Path(template_path).name, result.message("fill in"))
+    return result
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """Why a child gave no answer: it ran out of CPU, memory or time, or stopped otherwise."""
+
+    reason: str  # "cpu", "memory", "wall", "killed" or "crashed"
+    limits: Limits
+    exitcode: int | None = None
+
+    def message(self, doing: str) -> str:
+        """Return the refusal in words, for a child that was to do this ("check", "fill in")."""
+        if self.reason == "cpu":
+            return f"the form took too long to {doing} (over {self.limits.cpu_seconds} s of CPU)"
+        if self.reason == "wall":
+            return f"the form took too long to {doing} (over {self.limits.wall_seconds:g} s)"
+        if self.reason == "memory":
+            return f"the form used too much memory to {doing} (over {self.limits.memory_bytes // MIB} MiB)"
+        if self.reason == "killed":
+            return f"the form was stopped while trying to {doing} it: it used too much CPU or memory"
+        return f"trying to {doing} the form stopped unexpectedly (exit code {self.exitcode})"
+
+
+def _run(job: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits) -> Any:
+    """Return job(*args, **kwargs) run in a limited child, or a _Refusal; re-raise what the job raised."""
+    context = _context()
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(sender, limits, job, args, kwargs), daemon=True)
+    outcome: tuple[Any, ...] | None = None
+    exitcode: int | None = None
+    try:
+        process.start()
+        sender.close()  # the child holds the only sending end now, so its death reads as EOF
+        if receiver.poll(limits.wall_seconds):
+            try:
+                outcome = receiver.recv()
+            except EOFError:  # it died without answering
+                pass
+        else:
+            outcome = ("wall",)
+    finally:
+        receiver.close()
+        exitcode = _reap(
+            process, grace=EXIT_GRACE_SECONDS if outcome is not None and outcome[0] != "wall" else 0
+        )
+    if outcome is None:
+        return _Refusal(_death(exitcode), limits, exitcode)
+    if outcome[0] == "ok":
+        return outcome[1]
+    if outcome[0] == "raised":
+        raise outcome[1]
+    return _Refusal(outcome[0], limits)
+
+
+def _reap(process: multiprocessing.process.BaseProcess, *, grace: float) -> int | None:
+    """Wait up to grace seconds for the child to exit, kill it if it has not, collect it and return its exit code."""
+    if process.pid is None:  # it never started
+        return None
+    process.join(grace)
+    if process.exitcode is None:
+        process.kill()
+        process.join()
+    exitcode = process.exitcode
+    process.close()  # release its sentinel now rather than when it is collected
+    return exitcode
+
+
+def _death(exitcode: int | None) -> str:
+    """Name why a child that never answered stopped, from its exit code."""
+    if exitcode == -signal.SIGXCPU:
+        return "cpu"
+    if exitcode == -signal.SIGKILL:  # the hard CPU limit, or the kernel's out-of-memory killer
+        return "killed"
+    return "crashed"
+
+
+def _child(
+    sender: Connection,
+    limits: Limits,
+    job: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> None:
+    """Limit this process, run the job and send back what came of it."""
+    _limit_resources(limits)
+    outcome: tuple[Any, ...]
+    try:
+        outcome = ("ok", job(*args, **kwargs))
+    except MemoryError:
+        outcome = ("memory",)
+    except Exception as exc:
+        outcome = ("raised", exc)
+    try:
+        sender.send(outcome)
+    except MemoryError:
+        sender.send(("memory",))
+    except Exception as exc:  # the result or exception would not pickle: say what it was instead
+        sender.send(("raised", RuntimeError(f"{outcome[0]}: {outcome[1]!r} ({exc})")))
+    finally:
+        sender.close()
+
+
+def _limit_resources(limits: Limits) -> None:
+    """Set this process's CPU, memory and core-dump limits; they cannot be raised again."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGXCPU would otherwise dump core
+    _lower(resource.RLIMIT_CPU, limits.cpu_seconds, limits.cpu_seconds + 1)  # SIGXCPU, then SIGKILL
+    _lower(resource.RLIMIT_AS, limits.memory_bytes, limits.memory_bytes)
+
+
+def _lower(which: int, soft: int, hard: int) -> None:
+    """Lower a resource limit to soft and hard, never above the limit already in force."""
+    _, current = resource.getrlimit(which)
+    if current != resource.RLIM_INFINITY:
+        hard = min(hard, current)
+        soft = min(soft, hard)
+    resource.setrlimit(which, (soft, hard))
+
+
+_context_lock = threading.Lock()
+_chosen: BaseContext | None = None
+
+
+def _context() -> BaseContext:
+    """Return the multiprocessing context children come from: a preloaded forkserver where there is one."""
+    global _chosen
+    with _context_lock:
+        if _chosen is None:
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                forkserver = multiprocessing.get_context("forkserver")
+                # Import the rendering code once, in the server, rather than in every child.
+                forkserver.set_forkserver_preload([__name__])
+                _chosen = forkserver
+            else:
+                _chosen = multiprocessing.get_context("spawn")
+        return _chosen
