@@ -13,6 +13,7 @@ sit alone in their own paragraph. `flask templates check` checks the result.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import pkgutil
 import sys
@@ -49,7 +50,19 @@ def main(slugs: Sequence[str]) -> int:
             path = HERE / "forms" / slug / f"{kind}.docx"
             save(build(), path)
             print(f"wrote {path.relative_to(HERE)}")
+    write_manifest(every)
     return 0
+
+
+def write_manifest(every: dict[str, dict]) -> None:
+    """List the SHA-256 of every bundled form: the app trusts these as code, and isolates any other form."""
+    lines = []
+    for slug, builders in sorted(every.items()):
+        for kind in sorted(builders):
+            path = HERE / "forms" / slug / f"{kind}.docx"
+            lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(HERE / 'forms')}")
+    (HERE / "forms" / "bundled.sha256").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("wrote forms/bundled.sha256")
 
 
 if __name__ == "__main__":

@@ -127,6 +127,20 @@ def cycles(modules: dict[str, Module]) -> list[list[str]]:
     return found
 
 
+def package_of(name: str) -> str:
+    """Return the feature a module belongs to: app.documents.links -> app.documents; app.db -> app.db."""
+    return ".".join(name.split(".")[:2])
+
+
+def package_cycles(modules: dict[str, Module]) -> list[list[str]]:
+    """Return cycles between features (packages, and top-level modules), which hide module cycles."""
+    packages: dict[str, Module] = {}
+    for m in modules.values():
+        pkg = packages.setdefault(package_of(m.name), Module(package_of(m.name), m.path, 0))
+        pkg.imports |= {package_of(t) for t in m.imports if package_of(t) != pkg.name}
+    return cycles(packages)
+
+
 def load() -> dict[str, Module]:
     """Scan every module of the project's packages (migrations excluded)."""
     paths = [p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py") if "migrations" not in p.parts]
@@ -137,6 +151,7 @@ def load() -> dict[str, Module]:
 def problems(modules: dict[str, Module]) -> list[str]:
     """Return every broken structure rule, one line each."""
     found = [f"import cycle: {' -> '.join(c)}" for c in cycles(modules)]
+    found += [f"package cycle: {' <-> '.join(c)}" for c in package_cycles(modules)]
     for m in modules.values():
         found += [f"{m.path.relative_to(ROOT)}:{line}: imports private {what}" for line, what in m.private_imports]
         found += [

@@ -12,8 +12,8 @@ from ..audit import EventType
 from ..db import transaction
 from ..extensions import db
 from ..jobs import Job, dispatch
+from ..kinds import kind
 from . import notify
-from .kinds import kind
 from .links import consume, resolve_link
 from .models import Answer, Decision, Document, Link, LinkPurpose
 from .people import Request, party_label

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..jobs import is_eager
+from ..kinds import FieldError
 from ..trusts.models import Trust
 from .actions import Action, ActionNotFound, mark_done
 from .create import create_document
 from .download import download
-from .kinds import FieldError
 from .links import resend_link
 from .models import Document
 from .people import parse_person

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..kinds import kind
 from ..rendering import Evidence, EvidenceParty
 from .actions import open_actions_for
-from .kinds import kind
 from .models import Answer, Decision, Document, DocumentVersion, Link, LinkPurpose, Party
 from .queries import latest_of_pair
 from .states import State

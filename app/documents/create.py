@@ -12,9 +12,9 @@ from ..audit import EventType
 from ..db import transaction
 from ..extensions import db
 from ..jobs import Job, dispatch
+from ..kinds import FieldError, Kind, kind, resolve_fields, terms_of
 from ..trusts.models import Trust
 from .context import long_date
-from .kinds import FieldError, Kind, kind, resolve_fields, terms_of
 from .links import issue_link
 from .models import Document, DocumentVersion, LinkPurpose, Party
 from .people import Person, pair_key

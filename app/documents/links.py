@@ -17,9 +17,9 @@ from .. import audit
 from ..audit import EventType
 from ..db import transaction, utcnow
 from ..extensions import db
+from ..kinds import kind
 from ..tokens import link_tokens
 from . import notify
-from .kinds import kind
 from .models import Answer, Document, DocumentVersion, Link, LinkPurpose, Party
 from .people import Request, party_label
 from .records import NotAllowed, locked_document

@@ -9,11 +9,11 @@ from ..audit import EventType
 from ..conversion import get_converter
 from ..db import transaction, utcnow
 from ..extensions import db
-from ..rendering import render_docx
+from ..kinds import kind
 from ..storage import DOCX, PDF, store
+from ..trusts.forms import render_form
 from . import notify
 from .context import form_context
-from .kinds import kind
 from .links import issue_link
 from .models import DocumentVersion, LinkPurpose
 from .records import form_of, locked_document
@@ -28,7 +28,7 @@ def prepare(version_id: int) -> None:
     document = version.document
     if document.state is not State.PREPARING or document.current_version != version.number:
         return
-    docx = render_docx(form_of(document), form_context(document, version, final=False))
+    docx = render_form(form_of(document), form_context(document, version, final=False))
     db.session.commit()  # end the read so no lock is held while LibreOffice works
     pdf = get_converter(current_app).convert_docx_to_pdf(docx)
     with transaction():

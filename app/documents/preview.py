@@ -12,11 +12,11 @@ from flask import current_app
 
 from ..conversion import get_converter
 from ..extensions import db
-from ..rendering import render_docx
+from ..kinds import Kind, resolve_fields
+from ..trusts.forms import render_form
 from ..trusts.models import Trust
 from .context import form_context
 from .create import unsaved_document
-from .kinds import Kind, resolve_fields
 from .pages import CachedPdf, page_count
 from .people import Person
 from .records import template_path
@@ -52,7 +52,7 @@ def preview(
         version = document.versions[0]
         version.id = 0
         context = form_context(document, version, final=False)
-    pdf = get_converter(current_app).convert_docx_to_pdf(render_docx(template_path(trust.template_for(spec.name)), context))
+    pdf = get_converter(current_app).convert_docx_to_pdf(render_form(template_path(trust.template_for(spec.name)), context))
     digest = hashlib.sha256(pdf).hexdigest()
     folder = previews_dir()
     folder.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select
 
 from ..audit.models import AuditEvent
 from ..extensions import db
-from .kinds import KINDS
+from ..kinds import KINDS
 from .models import Answer, Decision, Document, Link, LinkPurpose, Party
 from .states import State
 

@@ -9,7 +9,7 @@ from ..audit import EventType
 from ..db import transaction, utcnow
 from ..extensions import db
 from ..jobs import Job, dispatch
-from .kinds import kind, resolve_fields
+from ..kinds import kind, resolve_fields
 from .links import revoke_open_links
 from .models import Document, DocumentVersion
 from .records import NotAllowed, locked_document

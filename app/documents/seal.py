@@ -16,12 +16,13 @@ from ..audit import EventType, head_hash
 from ..conversion import get_converter
 from ..db import transaction, utcnow
 from ..extensions import db
-from ..rendering import append_evidence_page, render_docx
+from ..kinds import kind
+from ..rendering import append_evidence_page
 from ..storage import DOCX, PDF, store
+from ..trusts.forms import render_form
 from ..trusts.seal_keys import sealer_for
 from .actions import record_sealed
 from .context import evidence, form_context
-from .kinds import kind
 from .links import issue_download_link
 from .models import Document, DocumentVersion
 from .records import form_of, locked_document
@@ -74,7 +75,7 @@ def _seal_claimed(version_id: int) -> bool:
     if document.state is not State.AGREED or document.current_version != version.number:
         return False
     sealed_at = utcnow()
-    docx = render_docx(form_of(document), form_context(document, version, final=True))
+    docx = render_form(form_of(document), form_context(document, version, final=True))
     docx = append_evidence_page(
         docx,
         evidence(

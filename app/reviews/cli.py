@@ -11,11 +11,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..db import utcnow
-from ..documents.kinds import FieldError
 from ..documents.models import Document
 from ..documents.records import DocumentNotFound, NotAllowed, get_document
 from ..documents.states import InvalidTransition
 from ..extensions import db
+from ..kinds import FieldError
 from ..trusts.models import Trust
 from .due import contracts_due, review_date
 from .reissue import reissue, reissue_changes

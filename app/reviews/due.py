@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..documents.kinds import CONTRACT_KINDS
 from ..documents.models import Document
 from ..documents.states import State
 from ..extensions import db
+from ..kinds import CONTRACT_KINDS
 
 
 def review_date(document: Document) -> date | None:

@@ -12,13 +12,13 @@ from ..audit import EventType
 from ..audit.models import AuditEvent
 from ..db import transaction
 from ..documents.create import create_document
-from ..documents.kinds import CONTRACT_KINDS, kind, terms_of
 from ..documents.models import Document
 from ..documents.people import Person
 from ..documents.queries import successor_of
 from ..documents.records import NotAllowed, get_document, locked_document
 from ..documents.states import State
 from ..extensions import db
+from ..kinds import CONTRACT_KINDS, kind, terms_of
 
 # Fields a reissue never carries over: it is agreed today and the kind computes the review date.
 RESET_FIELDS = ("agreed_date", "review_date")

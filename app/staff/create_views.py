@@ -11,10 +11,10 @@ from flask_login import current_user
 
 from ..conversion import ConversionError
 from ..documents.create import create_document
-from ..documents.kinds import KINDS, FieldError, resolve_fields
 from ..documents.pages import page_count, page_png
 from ..documents.people import Person
 from ..documents.preview import cached_preview, preview
+from ..kinds import KINDS, FieldError, resolve_fields
 from ..rendering import RenderError
 from . import access
 from .blueprint import bp
@@ -48,7 +48,10 @@ def create_kind(kind_name: str) -> Any:
     try:
         supervisor, supervisees = people_from_form(spec, form)
         fields = fields_from_form(spec, profile, form)
-        resolve_fields(spec, fields, profile, date.today())  # validate before anything is made
+        resolved = resolve_fields(spec, fields, profile, date.today())  # validate before anything is made
+        refused = access.creation_problem(current_user, resolved.get("school", ""))
+        if refused:
+            raise FieldError([refused])
         if form.get("action") == "send":
             created = create_document(
                 trust_slug=current_user.trust.slug, kind_name=spec.name, supervisor=supervisor,

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from ..db import utcnow
 from ..documents.actions import Action
-from ..documents.kinds import CONTRACT_KINDS
 from ..documents.models import Answer, Document, Link, Party
 from ..documents.queries import latest_of_pair
 from ..documents.states import State
 from ..extensions import db
+from ..kinds import CONTRACT_KINDS
 from ..reviews.due import contracts_due, review_date
 from .access import visible
 from .models import Role, User

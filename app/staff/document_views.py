@@ -9,7 +9,6 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_login import current_user
 
 from ..documents.download import download as download_version
-from ..documents.kinds import KINDS, FieldError, kind
 from ..documents.links import resend_link
 from ..documents.queries import (
     Search,
@@ -27,6 +26,7 @@ from ..documents.revise import REVISABLE
 from ..documents.revise import cancel as cancel_document
 from ..documents.revise import revise as revise_document
 from ..documents.states import InvalidTransition, State
+from ..kinds import KINDS, FieldError, kind
 from ..reviews.reissue import reissue as reissue_contract
 from ..reviews.reissue import reissue_changes
 from . import access
@@ -155,6 +155,9 @@ def revise(document_id: int) -> Any:
     fields = fields_from_form(spec, profile, request.form, all_terms=True)
     note = request.form.get("note", "").strip()
     try:
+        refused = access.creation_problem(current_user, str(fields.get("school", found.school)))
+        if refused:
+            raise FieldError([refused])
         revise_document(found.id, fields=fields, note=note or "Revised", actor=current_user.label)
     except FieldError as exc:
         return form_page("staff/revise.html", spec, profile, request.form, errors_for(exc), document=found,

@@ -9,10 +9,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..documents.actions import Action
-from ..documents.kinds import FieldError, Kind, terms_of
 from ..documents.models import Document
 from ..documents.people import Person, parse_person
 from ..extensions import db
+from ..kinds import FieldError, Kind, terms_of
 from . import access
 from .forms import ACTION_SLOTS, CASE_SLOTS
 

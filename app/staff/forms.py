@@ -6,7 +6,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from ..documents.kinds import Kind, terms_of
+from ..kinds import Kind, terms_of
 
 CASE_SLOTS = 3
 ACTION_SLOTS = 5

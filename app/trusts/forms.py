@@ -5,16 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 
+from ..config import PROJECT_ROOT
 from ..db import transaction
-from ..documents.kinds import KINDS, example_context, kind, required_variables
-from ..rendering import Problem, check_template
+from ..kinds import KINDS, example_context, kind, required_variables
+from ..rendering import Problem, check_template, render_docx
+from ..rendering.isolated import MIB, Limits, check_template_isolated, render_docx_isolated
 from .models import Trust
+
+# SHA-256 of every form shipped with the app, written by document_templates/build_forms.py.
+BUNDLED_MANIFEST = PROJECT_ROOT / "document_templates" / "forms" / "bundled.sha256"
 
 _health: dict[tuple[str, str, str], tuple[str, ...]] = {}
 _health_lock = threading.Lock()
@@ -28,15 +35,52 @@ class FormRefused(Exception):
         self.problems = problems
 
 
-def check_form(data: bytes, kind_name: str, profile: dict[str, Any] | None) -> list[Problem]:
-    """Check a Word form for a kind (and a trust's terms, given its profile); [] when sound."""
+@lru_cache(maxsize=1)
+def _bundled_digests() -> frozenset[str]:
+    lines = BUNDLED_MANIFEST.read_text(encoding="utf-8").splitlines() if BUNDLED_MANIFEST.is_file() else []
+    return frozenset(line.split()[0] for line in lines if line.strip())
+
+
+def is_bundled(data: bytes) -> bool:
+    """Return whether a form is byte for byte one the app ships (trusted like its code)."""
+    return hashlib.sha256(data).hexdigest() in _bundled_digests()
+
+
+def form_limits() -> Limits:
+    """Return the limits a form not bundled with the app is checked and filled in under."""
+    config = current_app.config
+    return Limits(cpu_seconds=int(config["FORM_CPU_SECONDS"]), memory_bytes=int(config["FORM_MEMORY_MB"]) * MIB,
+                  wall_seconds=float(config["FORM_WALL_SECONDS"]))
+
+
+def check_form(data: bytes, kind_name: str, profile: dict[str, Any] | None, *, warnings: bool = False) -> list[Problem]:
+    """Check a Word form for a kind (and a trust's terms, given its profile); [] when sound.
+
+    A form the app does not ship is checked in a child process with CPU, memory and time limits.
+    """
     spec = kind(kind_name)
-    return check_template(data, provided=example_context(spec, profile), required=required_variables(spec))
+    provided, required = example_context(spec, profile), required_variables(spec)
+    if is_bundled(data):
+        return check_template(data, provided=provided, required=required, warnings=warnings)
+    return check_template_isolated(data, provided=provided, required=required, warnings=warnings,
+                                   limits=form_limits())
+
+
+def errors_only(problems: list[Problem]) -> list[Problem]:
+    """Return the problems that stop a form being used (not the warnings)."""
+    return [p for p in problems if p.severity == "error"]
+
+
+def render_form(path: Path, context: Mapping[str, Any]) -> bytes:
+    """Fill in a Word form; one the app does not ship is filled in in a limited child process."""
+    if is_bundled(path.read_bytes()):
+        return render_docx(path, context)
+    return render_docx_isolated(path, context, limits=form_limits())
 
 
 def install_form(trust: Trust, kind_name: str, data: bytes) -> str:
     """Check a form and, if sound, install it as the trust's form for a kind; return its path."""
-    problems = check_form(data, kind_name, trust.profile)
+    problems = errors_only(check_form(data, kind_name, trust.profile))
     if problems:
         raise FormRefused(problems)
     templates = Path(current_app.config["TEMPLATES_DIR"])

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 
 from ..db import transaction
-from ..documents.kinds import KINDS
 from ..extensions import db
+from ..kinds import KINDS
 from .models import Trust
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -20,7 +20,7 @@ def main() -> int:
     from app.trusts.cli import trusts_load
     from app.conversion.checks import PDFIUM_LOCK
     from app.documents.examples import create_example
-    from app.documents.kinds import KINDS
+    from app.kinds import KINDS
     from app.documents.models import Document
     from app.extensions import db
     from app.trusts.models import Trust

@@ -13,9 +13,9 @@ from docx import Document as Docx
 from sqlalchemy import select
 
 from app.documents.examples import create_example, example_answers, example_fields, example_people
-from app.documents.kinds import KINDS
 from app.documents.models import Document
 from app.extensions import db
+from app.kinds import KINDS
 
 from .test_contract_spine import pdf_text
 

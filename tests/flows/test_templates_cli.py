@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from docx import Document as Docx
 
-from app.documents.kinds import KINDS
+from app.kinds import KINDS
 
 from .test_every_form import TRUSTS
 
