@@ -65,6 +65,20 @@ def can_create(user: User) -> bool:
     return user.role in (Role.ADMIN, Role.LEAD)
 
 
+def creation_problem(user: User, school: str) -> str | None:
+    """Say why the user may not create a document for a school, or None when they may.
+
+    A lead creates only for their own school; an admin for any school of their trust.
+    """
+    if user.role == Role.ADMIN:
+        return None
+    if user.role == Role.LEAD and " ".join(school.split()).casefold() == " ".join((user.school or "").split()).casefold():
+        return None
+    if user.role == Role.LEAD:
+        return f"school: You can create documents only for {user.school}"
+    return "school: You cannot create documents"
+
+
 def is_admin(user: User) -> bool:
     """Return whether the user manages the trust (its settings, forms and staff)."""
     return user.role == Role.ADMIN

@@ -53,6 +53,24 @@ def test_create_preview_send(app, client, mailbox, lead):
         assert document.school == "Oakfield Primary School" and document.created_by_id is not None
 
 
+def test_a_lead_creates_only_for_their_own_school_and_an_admin_for_any(app, client, runner, mailbox, lead):
+    form = client.get("/staff/create/contract")
+    data = {"csrf_token": csrf(form.text), "action": "send", "supervisor": "Alex Morgan <alex@example.org>",
+            "supervisees": "Sam Patel <sam@example.org>", "school": "Elm Academy"}
+    refused = client.post("/staff/create/contract", data=data)
+    assert refused.status_code == 400 and "only for Oakfield Primary School" in refused.text
+    with app.app_context():
+        assert db.session.scalar(select(Document.id)) is None
+    runner.invoke(args=["users", "create", "admin@hom.example.org", "--name", "Morgan Admin", "--role", "admin",
+                        "--trust", "heart-of-mercia"])
+    admin = app.test_client()
+    sign_in(admin, mailbox, "admin@hom.example.org")
+    data["csrf_token"] = csrf(admin.get("/staff/create/contract").text)
+    assert admin.post("/staff/create/contract", data=data).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Document.school)) == "Elm Academy"
+
+
 def test_revise_after_a_change_request_shows_the_reason_and_what_changed(app, client, runner, mailbox, lead):
     created = runner.invoke(args=["contract", "create", "--trust", "heart-of-mercia", "--supervisor", "Alex Morgan <alex@example.org>",
                                   "--supervisee", "Sam Patel <sam@example.org>", "--set", "school=Oakfield Primary School"])
