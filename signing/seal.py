@@ -192,11 +192,12 @@ class Sealer:
         """Seal B-B without authorities, else B-T or B-LTA with the first authority that answers."""
         if not self.timestampers:
             return await self._sign(pdf, meta, timestamper=None)
-        context = fetching_context(self._trust_roots()) if self.embed_validation_info else None
+        owned = fetching_context(self._trust_roots()) if self.embed_validation_info else None
         try:
-            if context is not None:
+            context = owned
+            if owned is not None:
                 context = await self._gathered(
-                    context, gather_for_signer(context, self.key.certificate, self.key.chain, KEY_USAGE)
+                    owned, gather_for_signer(owned, self.key.certificate, self.key.chain, KEY_USAGE)
                 )
             failures: list[tuple[str, str]] = []
             for timestamper in self.timestampers:
@@ -208,8 +209,8 @@ class Sealer:
                     failures.append((where, _describe(exc.__cause__ or exc)))
             raise TimestampUnavailable(failures)
         finally:
-            if context is not None:
-                await context.aclose()
+            if owned is not None:  # closes the fetchers' HTTP session
+                await owned.aclose()
 
     async def _seal_with(
         self, pdf: bytes, meta: PdfSignatureMetadata, timestamper: TimeStamper, context: ValidationContext | None

@@ -131,7 +131,7 @@ PKI_KEYS = (
 
 
 @dataclass(frozen=True)
-class TestPki:
+class LocalPki:
     """The local PKI's seal keys, authorities and roots, as the service would be configured with them."""
 
     seal_key: SealKey  # issued by an intermediate that has OCSP and CRLs on the local server
@@ -145,7 +145,7 @@ class TestPki:
 
 
 @pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPki]:
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPki]:
     """Serve certomancer's OCSP responder, CRLs and TSAs on 127.0.0.1 for the whole session."""
     folder = tmp_path_factory.mktemp("pki")
     for label in PKI_KEYS:
@@ -165,7 +165,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPki]:
 
     main, offline, elsewhere = (config.get_pki_arch(ArchLabel(a)) for a in ("countersign", "offline", "elsewhere"))
     try:
-        yield TestPki(
+        yield LocalPki(
             seal_key=_pkcs12_seal_key(folder / "seal.p12", main.package_pkcs12(CertLabel("seal"), password=b"pw")),
             tsa_url=main.service_registry.get_tsa_info(ServiceLabel("tsa")).url,
             root=main.get_cert(CertLabel("root")),
