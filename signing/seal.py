@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from io import BytesIO
@@ -186,7 +186,7 @@ class Sealer:
             certify=True,
             docmdp_permissions=MDPPerm.NO_CHANGES,
         )
-        return asyncio.run(self._seal(pdf, meta))
+        return run_for_bytes(self._seal(pdf, meta))
 
     async def _seal(self, pdf: bytes, meta: PdfSignatureMetadata) -> bytes:
         """Seal B-B without authorities, else B-T or B-LTA with the first authority that answers."""
@@ -307,6 +307,29 @@ class Sealer:
 
 
 KEY_USAGE = {"non_repudiation"}
+
+
+class _Box:
+    """Hold a result whose repr would be expensive (a whole PDF)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bytes) -> None:
+        self.value = value
+
+
+def run_for_bytes(coro: Coroutine[object, object, bytes]) -> bytes:
+    """Run a coroutine that returns bytes, as asyncio.run does but without repr-ing the bytes.
+
+    Since Python 3.11 asyncio.run formats the finished task's repr (result included) when it
+    restores the SIGINT handler: for a sealed PDF that costs more than the RSA signature
+    (CPython issue #112559, https://github.com/python/cpython/issues/112559).
+    """
+
+    async def boxed() -> _Box:
+        return _Box(await coro)
+
+    return asyncio.run(boxed()).value
 _token_sizes_by_url: dict[str, int] = {}
 _token_sizes_by_object: weakref.WeakKeyDictionary[TimeStamper, int] = weakref.WeakKeyDictionary()
 

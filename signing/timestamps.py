@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from pyhanko_certvalidator.errors import PathError, ValidationError
 
 from .cms import TimestampFailed
 from .ltv import DIGEST, TSA_ERRORS, ValidationDataUnavailable, fetching_context, gather_for_signer
-from .seal import KEY_USAGE, MetadataPreservingWriter
+from .seal import KEY_USAGE, MetadataPreservingWriter, run_for_bytes
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def add_document_timestamp(
     ValidationDataUnavailable if any of that data cannot be fetched, and TimestampFailed if
     the authority gives no timestamp.
     """
-    return asyncio.run(_add_document_timestamp(pdf, timestamper, list(tsa_trust_roots), list(seal_trust_roots)))
+    return run_for_bytes(_add_document_timestamp(pdf, timestamper, list(tsa_trust_roots), list(seal_trust_roots)))
 
 
 async def _add_document_timestamp(
