@@ -10,9 +10,11 @@ from .seal import (
     SealKey,
     SealKeyError,
     TimestampUnavailable,
+    ValidationDataUnavailable,
     load_seal_key,
     timestampers_from_urls,
 )
+from .timestamps import add_document_timestamp, last_timestamp_expiry
 from .tokens import LinkTokens, TokenError, TokenExpired, TokenInvalid, new_nonce
 from .verify import SealReport, verify_pdf
 
@@ -27,7 +29,10 @@ __all__ = [
     "TokenError",
     "TokenExpired",
     "TokenInvalid",
+    "ValidationDataUnavailable",
+    "add_document_timestamp",
     "ensure_self_signed_seal",
+    "last_timestamp_expiry",
     "load_seal_key",
     "new_nonce",
     "timestampers_from_urls",

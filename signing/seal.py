@@ -7,7 +7,8 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Sequence
+import weakref
+from collections.abc import Awaitable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from io import BytesIO
@@ -15,8 +16,7 @@ from pathlib import Path
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
-from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -24,15 +24,31 @@ from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.general import SigningError
-from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, Signer
+from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
 from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
-from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper, TimestampRequestError
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.errors import PathError, ValidationError
-from pyhanko_certvalidator.registry import SimpleCertificateStore
-from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
 
 from .certs import certificate_fingerprint, describe_name
+from .cms import LoadedKeySigner, TimestampFailed
+from .ltv import (
+    TSA_ERRORS,
+    ValidationDataUnavailable,
+    fetching_context,
+    gather_for_signer,
+    gather_for_timestamper,
+)
+
+__all__ = [
+    "LoadedKeySigner",
+    "SealKey",
+    "SealKeyError",
+    "Sealer",
+    "TimestampUnavailable",
+    "ValidationDataUnavailable",
+    "load_seal_key",
+    "timestampers_from_urls",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -122,38 +138,6 @@ def load_seal_key(path: Path, passphrase: bytes | None) -> SealKey:
         return key
 
 
-class LoadedKeySigner(Signer):
-    """A pyHanko signer that signs with an already-parsed key (SimpleSigner re-parses it per signature)."""
-
-    def __init__(self, key: SealKey) -> None:
-        super().__init__(
-            signing_cert=key.certificate,
-            cert_registry=SimpleCertificateStore.from_certs(key.chain),
-        )
-        self._private_key = key.private_key
-
-    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
-        """Return the raw signature over data (the dry run for size estimation signs too, like SimpleSigner)."""
-        return self.sign_raw(data, digest_algorithm)
-
-    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-        """Return the raw signature over data, as SimpleSigner.sign_raw does but without re-parsing the key."""
-        mechanism_spec = self.get_signature_mechanism_for_digest(digest_algorithm)
-        try:
-            mechanism = mechanism_spec.signature_algo
-        except ValueError:
-            mechanism = mechanism_spec["algorithm"].native
-        key = self._private_key
-        if mechanism == "rsassa_pkcs1v15" and isinstance(key, RSAPrivateKey):
-            return key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
-        if mechanism == "rsassa_pss" and isinstance(key, RSAPrivateKey):
-            padding, hash_algo = process_pss_params(mechanism_spec["parameters"])
-            return key.sign(data, padding, hash_algo)
-        if mechanism == "ecdsa" and isinstance(key, EllipticCurvePrivateKey):
-            return key.sign(data, ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
-        raise SigningError(f"cannot sign with {mechanism} using a {type(key).__name__}")
-
-
 def timestampers_from_urls(urls: Sequence[str], timeout: float = 10) -> list[TimeStamper]:
     """Return an RFC 3161 HTTP client for each timestamp authority URL, in order."""
     return [HTTPTimeStamper(url, timeout=timeout) for url in urls]
@@ -169,13 +153,17 @@ class Sealer:
         embed_validation_info: bool = False,
         *,
         tsa_trust_roots: Sequence[asn1_x509.Certificate] = (),
+        allow_b_t_fallback: bool = False,
     ) -> None:
         self.key = key
         self.timestampers = list(timestampers)
+        if embed_validation_info and not self.timestampers:
+            raise ValueError("a long-term (PAdES B-LTA) seal needs a timestamp authority")
         self.embed_validation_info = embed_validation_info
-        # B-LT needs a trusted path to each timestamp authority's certificate. pyHanko no
+        # B-LTA needs a trusted path to each timestamp authority's certificate. pyHanko no
         # longer falls back to the operating system's TLS roots, so the TSA roots are given.
         self.tsa_trust_roots = list(tsa_trust_roots)
+        self.allow_b_t_fallback = allow_b_t_fallback
         self._signer = LoadedKeySigner(key)
 
     def seal(
@@ -198,69 +186,169 @@ class Sealer:
             certify=True,
             docmdp_permissions=MDPPerm.NO_CHANGES,
         )
-        if not self.timestampers:
-            return self._sign(pdf, meta, timestamper=None)
-        failures: list[tuple[str, str]] = []
-        for timestamper in self.timestampers:
-            where = getattr(timestamper, "url", type(timestamper).__name__)
-            try:
-                # Ask for a token before signing: it proves the authority answers, and pyHanko
-                # reuses it to size the signature. Anything going wrong here is the authority's
-                # (or the network's) doing, whatever the exception.
-                asyncio.run(timestamper.async_dummy_response(DIGEST))
-            except Exception as exc:
-                logger.warning("timestamp authority %s failed: %s", where, _describe(exc))
-                failures.append((where, _describe(exc)))
-                continue
-            try:
-                return self._sign_timestamped(pdf, meta, timestamper)
-            except TimestampRequestError as exc:
-                # It answered the first request but not the real one: try the next.
-                logger.warning("timestamp authority %s failed: %s", where, _describe(exc))
-                failures.append((where, _describe(exc)))
-        raise TimestampUnavailable(failures)
+        return run_for_bytes(self._seal(pdf, meta))
 
-    def _sign_timestamped(self, pdf: bytes, meta: PdfSignatureMetadata, timestamper: TimeStamper) -> bytes:
-        """Seal at PAdES B-LT if asked and possible, else B-T."""
-        if self.embed_validation_info:
-            long_term = replace(
-                meta,
-                embed_validation_info=True,
-                validation_context=ValidationContext(trust_roots=self._trust_roots(), allow_fetching=True),
-                signer_key_usage={"non_repudiation"},
-                # Put the validation info in the signature's own revision, so the seal still
-                # covers the whole file and no second revision follows it.
-                dss_settings=DSSContentSettings(
-                    placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False
-                ),
-            )
-            try:
-                return self._sign(pdf, long_term, timestamper)
-            except (SigningError, PathError, ValidationError) as exc:
-                # B-LT needs a trusted path to the seal and to the authority's certificate; B-T
-                # is still a complete, timestamped seal, so say so in the log rather than fail.
-                logger.warning("sealing without embedded validation info (PAdES B-T): %s", _describe(exc))
-        return self._sign(pdf, meta, timestamper)
+    async def _seal(self, pdf: bytes, meta: PdfSignatureMetadata) -> bytes:
+        """Seal B-B without authorities, else B-T or B-LTA with the first authority that answers."""
+        if not self.timestampers:
+            return await self._sign(pdf, meta, timestamper=None)
+        owned = fetching_context(self._trust_roots()) if self.embed_validation_info else None
+        try:
+            context = owned
+            if owned is not None:
+                context = await self._gathered(
+                    owned, gather_for_signer(owned, self.key.certificate, self.key.chain, KEY_USAGE)
+                )
+            failures: list[tuple[str, str]] = []
+            for timestamper in self.timestampers:
+                where = getattr(timestamper, "url", type(timestamper).__name__)
+                try:
+                    return await self._seal_with(pdf, meta, timestamper, context)
+                except TimestampFailed as exc:
+                    logger.warning("timestamp authority %s failed: %s", where, _describe(exc))
+                    failures.append((where, _describe(exc.__cause__ or exc)))
+            raise TimestampUnavailable(failures)
+        finally:
+            if owned is not None:  # closes the fetchers' HTTP session
+                await owned.aclose()
+
+    async def _seal_with(
+        self, pdf: bytes, meta: PdfSignatureMetadata, timestamper: TimeStamper, context: ValidationContext | None
+    ) -> bytes:
+        """Seal with one authority: B-LTA if a context with the seal's validation data is given, else B-T."""
+        if context is not None:
+            lta_context = await self._gathered(context, gather_for_timestamper(context, timestamper))
+            if lta_context is not None:
+                long_term = replace(
+                    meta,
+                    embed_validation_info=True,
+                    use_pades_lta=True,
+                    validation_context=context,
+                    signer_key_usage=KEY_USAGE,
+                    # The DSS goes into the document timestamp's revision, so the file ends in
+                    # a timestamp covering everything; the verifier accepts exactly that.
+                    dss_settings=DSSContentSettings(
+                        placement=SigDSSPlacementPreference.TOGETHER_WITH_NEXT_TS, include_vri=False
+                    ),
+                )
+                try:
+                    return await self._sign(pdf, long_term, timestamper)
+                except TSA_ERRORS as exc:
+                    # The document timestamp after the signature is the authority's second answer.
+                    raise TimestampFailed(f"{type(exc).__name__}: {exc}") from exc
+        return await self._sign(pdf, meta, timestamper)
+
+    async def _gathered(self, context: ValidationContext, gathering: Awaitable[object]) -> ValidationContext | None:
+        """Run one gathering step; return the context, or None to seal B-T when that is allowed."""
+        try:
+            await gathering
+        except ValidationDataUnavailable as exc:
+            if not self.allow_b_t_fallback:
+                raise
+            logger.warning("sealing without embedded validation info (PAdES B-T): %s", exc)
+            return None
+        return context
 
     def _trust_roots(self) -> list[asn1_x509.Certificate]:
-        """Return the roots for B-LT: the seal's own CA root if it has one, else the seal itself."""
+        """Return the roots for B-LTA: the seal's own CA root if it has one, else the seal itself."""
         roots = [c for c in self.key.chain if c.self_signed in ("yes", "maybe")]
         return [*(roots or [self.key.certificate]), *self.tsa_trust_roots]
 
-    def _sign(self, pdf: bytes, meta: PdfSignatureMetadata, timestamper: TimeStamper | None) -> bytes:
-        """Sign once; raise if anything fails."""
+    async def _sign(self, pdf: bytes, meta: PdfSignatureMetadata, timestamper: TimeStamper | None) -> bytes:
+        """Sign once into a reserved space; if the CMS outgrew it, sign once more with room for it."""
         assert meta.field_name is not None
-        signer = PdfSigner(
-            meta,
-            signer=self._signer,
-            timestamper=timestamper,
-            new_field_spec=SigFieldSpec(sig_field_name=meta.field_name),
-        )
-        sealed = signer.sign_pdf(MetadataPreservingWriter(BytesIO(pdf))).getvalue()
-        if not sealed.startswith(pdf):
-            raise SigningError("the sealed file does not start with the original bytes")
-        return sealed
+        reserved = await self._reservation(timestamper)
+        for attempt in (1, 2):
+            self._signer.last_cms_size = None
+            signer = PdfSigner(
+                meta,
+                signer=self._signer,
+                timestamper=timestamper,
+                new_field_spec=SigFieldSpec(sig_field_name=meta.field_name),
+            )
+            try:
+                out = await signer.async_sign_pdf(MetadataPreservingWriter(BytesIO(pdf)), bytes_reserved=reserved)
+            except SigningError:
+                needed = self._signer.last_cms_size
+                if attempt == 2 or needed is None or 2 * needed <= reserved:
+                    raise
+                logger.warning("seal needed %d bytes but %d were reserved; sealing again", needed, reserved // 2)
+                reserved = self._grow(timestamper, needed)
+                continue
+            sealed = out.getvalue()
+            if not sealed.startswith(pdf):
+                raise SigningError("the sealed file does not start with the original bytes")
+            return sealed
+        raise AssertionError("unreachable")
 
+    async def _reservation(self, timestamper: TimeStamper | None) -> int:
+        """Return the hex characters to reserve for the CMS: its exact size plus room for a varying token."""
+        template = await self._signer.template(DIGEST)
+        signature = self._signer.signature_size
+        if timestamper is None:
+            return 2 * (template.size(signature, None) + 16)
+        token = _token_size(timestamper)
+        if token is None:
+            try:
+                # Once per authority and process: the token's size is what varies by authority.
+                token = len((await timestamper.async_dummy_response(DIGEST)).dump())
+            except Exception as exc:  # whatever the client raised, the authority gave no token
+                raise TimestampFailed(f"{type(exc).__name__}: {exc}") from exc
+            _remember_token_size(timestamper, token)
+        # Tokens differ from one request to the next (nonce, serial, time precision); a quarter
+        # more plus 256 bytes covers that, and a token that still outgrows it is retried once.
+        return 2 * (template.size(signature, token) + token // 4 + 256)
+
+    def _grow(self, timestamper: TimeStamper | None, needed: int) -> int:
+        """Return a reservation for a CMS of needed bytes, remembering the bigger token."""
+        if timestamper is not None and self._signer.last_token_size is not None:
+            _remember_token_size(timestamper, self._signer.last_token_size)
+        return 2 * (needed + needed // 4 + 256)
+
+
+KEY_USAGE = {"non_repudiation"}
+
+
+class _Box:
+    """Hold a result whose repr would be expensive (a whole PDF)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bytes) -> None:
+        self.value = value
+
+
+def run_for_bytes(coro: Coroutine[object, object, bytes]) -> bytes:
+    """Run a coroutine that returns bytes, as asyncio.run does but without repr-ing the bytes.
+
+    Since Python 3.11 asyncio.run formats the finished task's repr (result included) when it
+    restores the SIGINT handler: for a sealed PDF that costs more than the RSA signature
+    (CPython issue #112559, https://github.com/python/cpython/issues/112559).
+    """
+
+    async def boxed() -> _Box:
+        return _Box(await coro)
+
+    return asyncio.run(boxed()).value
+_token_sizes_by_url: dict[str, int] = {}
+_token_sizes_by_object: weakref.WeakKeyDictionary[TimeStamper, int] = weakref.WeakKeyDictionary()
+
+
+def _token_size(timestamper: TimeStamper) -> int | None:
+    """Return the size of a token last seen from this authority, if any."""
+    url = getattr(timestamper, "url", None)
+    if isinstance(url, str):
+        return _token_sizes_by_url.get(url)
+    return _token_sizes_by_object.get(timestamper)
+
+
+def _remember_token_size(timestamper: TimeStamper, size: int) -> None:
+    """Remember the biggest token size seen from an authority (by URL, or by object if it has none)."""
+    url = getattr(timestamper, "url", None)
+    if isinstance(url, str):
+        _token_sizes_by_url[url] = max(size, _token_sizes_by_url.get(url, 0))
+    else:
+        _token_sizes_by_object[timestamper] = max(size, _token_sizes_by_object.get(timestamper, 0))
 
 class MetadataPreservingWriter(IncrementalPdfFileWriter):
     """An incremental writer that leaves the document's Info dictionary and XMP packet alone."""

@@ -19,6 +19,7 @@ from signing.seal import (
     Sealer,
     SealKey,
     TimestampUnavailable,
+    ValidationDataUnavailable,
     load_seal_key,
     timestampers_from_urls,
 )
@@ -145,10 +146,19 @@ def test_if_no_authority_answers_nothing_is_sealed(seal_key: SealKey, pdf: bytes
     assert DEAD_TSA in str(caught.value)
 
 
-def test_an_authority_whose_certificate_cannot_be_trusted_still_gives_a_timestamp_without_embedded_validation(
-    seal_key: SealKey, pdf: bytes, timestamper: DummyTimeStamper, caplog: pytest.LogCaptureFixture
+def test_an_authority_whose_certificate_cannot_be_trusted_stops_a_long_term_seal(
+    seal_key: SealKey, pdf: bytes, timestamper: DummyTimeStamper
 ) -> None:
     sealer = Sealer(seal_key, timestampers=[timestamper], embed_validation_info=True)
+
+    with pytest.raises(ValidationDataUnavailable, match="timestamp authority"):
+        sealer.seal(pdf, reason=REASON)
+
+
+def test_with_the_fallback_allowed_an_untrusted_authority_still_gives_a_b_t_seal_and_a_warning(
+    seal_key: SealKey, pdf: bytes, timestamper: DummyTimeStamper, caplog: pytest.LogCaptureFixture
+) -> None:
+    sealer = Sealer(seal_key, timestampers=[timestamper], embed_validation_info=True, allow_b_t_fallback=True)
 
     with caplog.at_level(logging.WARNING, logger="signing.seal"):
         sealed = sealer.seal(pdf, reason=REASON)
@@ -159,7 +169,12 @@ def test_an_authority_whose_certificate_cannot_be_trusted_still_gives_a_timestam
     assert report.ok and report.timestamp_valid
 
 
-def test_with_the_authority_trusted_validation_info_is_embedded_in_the_seals_own_revision(
+def test_a_long_term_seal_needs_a_timestamp_authority(seal_key: SealKey) -> None:
+    with pytest.raises(ValueError, match="timestamp authority"):
+        Sealer(seal_key, embed_validation_info=True)
+
+
+def test_with_the_authority_trusted_a_self_signed_seal_gets_its_certificates_and_a_document_timestamp(
     seal_key: SealKey,
     pdf: bytes,
     timestamper: DummyTimeStamper,
@@ -174,8 +189,10 @@ def test_with_the_authority_trusted_validation_info_is_embedded_in_the_seals_own
     reader = PdfFileReader(BytesIO(sealed))
     dss = reader.root["/DSS"]
     assert len(dss["/Certs"]) >= 2  # the seal's and the authority's certificates
-    report = verify_pdf(sealed, [seal_key.fingerprint_sha256])
+    assert len(reader.embedded_timestamp_signatures) == 1
+    report = verify_pdf(sealed, [seal_key.fingerprint_sha256], tsa_trust_roots=[tsa_credentials[0]])
     assert report.ok and report.covers_whole_file and report.timestamp_valid
+    assert report.long_term_validation
 
 
 def test_loaded_key_signatures_verify_like_simple_signer_ones(seal_key: SealKey) -> None:

@@ -10,6 +10,7 @@ import pytest
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.signers import PdfTimeStamper
 from pyhanko.sign.timestamps import DummyTimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pypdf import PdfWriter
 from pypdf.annotations import FreeText
 from pypdf.generic import DecodedStreamObject, NameObject
@@ -162,10 +163,22 @@ def write(writer: PdfWriter) -> bytes:
     return out.getvalue()
 
 
-def test_a_document_timestamp_added_later_is_reported_as_an_addition_that_left_the_content_alone(
+def test_a_document_timestamp_added_later_is_a_permitted_update_that_leaves_the_seal_covering_the_file(
     sealed: bytes, seal_key: SealKey, timestamper: DummyTimeStamper
 ) -> None:
     out = PdfTimeStamper(timestamper).timestamp_pdf(IncrementalPdfFileWriter(BytesIO(sealed)), md_algorithm="sha256")
+
+    report = verify_pdf(out.getvalue(), [seal_key.fingerprint_sha256])
+
+    assert report.ok and report.intact and report.covers_whole_file
+    assert report.document_timestamps == 1 and report.archive_timestamp_time is not None
+
+
+def test_validation_data_added_after_the_last_timestamp_is_reported_as_an_addition_that_left_the_content_alone(
+    sealed: bytes, seal_key: SealKey, other_seal_key: SealKey
+) -> None:
+    out = BytesIO(sealed)
+    DocumentSecurityStore.add_dss(out, None, certs=[other_seal_key.certificate], force_write=True)
 
     report = verify_pdf(out.getvalue(), [seal_key.fingerprint_sha256])
 
