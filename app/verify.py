@@ -17,7 +17,7 @@ from .documents.models import Document, DocumentVersion
 from .extensions import db
 from .staff.access import visible
 from .storage import StoredFile, sha256_hex
-from .trusts.seal_keys import trusted_fingerprints
+from .trusts.seal_keys import trusted_fingerprints, tsa_roots
 
 bp = Blueprint("verify", __name__)
 
@@ -38,7 +38,7 @@ class Verdict:
 def check(data: bytes, *, ip: str | None, user_agent: str | None) -> Verdict:
     """Verify an uploaded PDF, log that it was checked, and say what it is."""
     trusts = trusted_fingerprints()
-    report = verify_pdf(data, trusted_fingerprints=trusts.keys())
+    report = verify_pdf(data, trusted_fingerprints=trusts.keys(), tsa_trust_roots=tsa_roots())
     digest = sha256_hex(data)
     version = db.session.scalar(
         select(DocumentVersion)

@@ -181,10 +181,14 @@ def http_tsa_url(tsa_credentials: tuple[asn1_x509.Certificate, asn1_keys.Private
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Controller, Mailbox], http_tsa_url: str) -> dict[str, Any]:
+def settings(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Controller, Mailbox], http_tsa_url: str,
+             tsa_credentials: tuple[asn1_x509.Certificate, asn1_keys.PrivateKeyInfo]) -> dict[str, Any]:
     """Settings shared by the test app and, when distributed, the worker process."""
+    roots = tmp_path_factory.mktemp("tsa") / "tsa-root.der"
+    roots.write_bytes(tsa_credentials[0].dump())  # the test authority is its own root
     return {
         "OUTPUT_DIR": str(tmp_path_factory.mktemp("output")),
+        "TSA_TRUST_ROOTS": [str(roots)],
         "SECRET_KEY": "test-secret-key-0123456789",
         "BASE_URL": "http://countersign.test",
         "MAIL_BACKEND": "smtp",

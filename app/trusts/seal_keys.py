@@ -49,12 +49,17 @@ def sealer_for(trust: Trust) -> Sealer:
         seal_key_for(trust),
         timestampers=timestampers_from_urls(config["TSA_URLS"]),
         embed_validation_info=bool(config["SEAL_EMBED_VALIDATION"]),
-        tsa_trust_roots=_tsa_roots(tuple(config["TSA_TRUST_ROOTS"])),
+        tsa_trust_roots=tsa_roots(),
     )
 
 
+def tsa_roots() -> list[asn1_x509.Certificate]:
+    """Return the configured roots timestamp authorities must chain to for their times to count."""
+    return _load_roots(tuple(current_app.config["TSA_TRUST_ROOTS"]))
+
+
 @lru_cache(maxsize=8)
-def _tsa_roots(paths: tuple[str, ...]) -> list[asn1_x509.Certificate]:
+def _load_roots(paths: tuple[str, ...]) -> list[asn1_x509.Certificate]:
     """Load the root certificates (PEM or DER) that timestamp authorities chain to."""
     roots = []
     for path in paths:

@@ -170,6 +170,14 @@ def test_verify_page_tells_a_sealed_record_from_a_tampered_copy(app, runner, cli
     assert genuine.status_code == 200
     assert "This is a sealed record, unchanged since it was sealed" in genuine.text
     assert "The Heart of Mercia Academy Trust" in genuine.text
+    assert "(independent timestamp)" in genuine.text and "does not recognise" not in genuine.text
+
+    # The same record, checked by a service that does not trust the authority that timestamped it.
+    app.config["TSA_TRUST_ROOTS"] = []
+    unknown = client.post("/verify", data={"csrf_token": token, "pdf": (_file(sealed), "record.pdf")})
+    assert "This is a sealed record, unchanged since it was sealed" in unknown.text
+    assert "an authority this service does not recognise" in unknown.text
+    assert "(independent timestamp)" not in unknown.text
 
     tampered = bytearray(sealed)
     index = sealed.index(b"stream") + 40  # one byte inside the sealed revision's first stream
@@ -182,7 +190,7 @@ def test_verify_page_tells_a_sealed_record_from_a_tampered_copy(app, runner, cli
     junk = client.post("/verify", data={"csrf_token": token, "pdf": (_file(b"not a pdf"), "x.pdf")})
     assert junk.status_code == 200 and "This file has no seal" in junk.text
     with app.app_context():
-        assert db.session.scalar(select(func.count()).where(AuditEvent.type == "verified")) == 3
+        assert db.session.scalar(select(func.count()).where(AuditEvent.type == "verified")) == 4
 
 
 def _file(data: bytes) -> Any:
