@@ -110,5 +110,7 @@ def unsaved_document(
     people = ([("supervisor", supervisor)] if supervisor else []) + [("supervisee", p) for p in supervisees]
     for position, (role, person) in enumerate(people):
         document.parties.append(Party(role=role, name=person.name, email=person.email, position=position))
-    document.versions.append(DocumentVersion(number=1, fields=resolved, note="First version"))
+    version = DocumentVersion(number=1, fields=resolved, note="First version")
+    document.versions.append(version)
+    document.take_fields(version)
     return document

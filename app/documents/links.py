@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from signing.tokens import TokenError, new_nonce
 
@@ -30,6 +31,15 @@ PATHS = {LinkPurpose.AGREE: "s", LinkPurpose.DOWNLOAD: "d", LinkPurpose.ANSWER: 
 REQUEST_TEMPLATES = {LinkPurpose.AGREE: "agree_request", LinkPurpose.ANSWER: "answer_request"}
 # The state a document must be in for each kind of link to be worth chasing or resending.
 AWAITING = {LinkPurpose.AGREE: State.AWAITING_AGREEMENT, LinkPurpose.ANSWER: State.AWAITING_ANSWERS}
+
+
+# What a personal-link page shows, loaded with the link in one statement (all many-to-one joins).
+LINK_PAGE_LOADS = (
+    joinedload(Link.party),
+    joinedload(Link.version).joinedload(DocumentVersion.document).joinedload(Document.trust),
+    joinedload(Link.version).joinedload(DocumentVersion.pdf_file),
+    joinedload(Link.version).joinedload(DocumentVersion.sealed_file),
+)
 
 
 class LinkRejected(Exception):
@@ -129,7 +139,7 @@ def resolve_link(token: str, purpose: LinkPurpose) -> Link:
         link_id, nonce = link_tokens().read(purpose.value, token, MAX_TOKEN_AGE)
     except TokenError as exc:
         raise LinkRejected("expired" if exc.reason == "expired" else "invalid") from None
-    link = db.session.get(Link, link_id)
+    link = db.session.scalar(select(Link).where(Link.id == link_id).options(*LINK_PAGE_LOADS))
     if link is None or link.purpose != purpose or not hmac.compare_digest(link.nonce, nonce):
         raise LinkRejected("unknown")
     version = link.version

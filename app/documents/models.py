@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
@@ -57,6 +57,8 @@ class Document(db.Model):  # type: ignore[name-defined]
     # Annual review: a reissued contract points at the one it replaces; sealing it supersedes that one.
     previous_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A contract's review date, as its current version states it: a column so "due" is one query.
+    review_date: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -71,6 +73,12 @@ class Document(db.Model):  # type: ignore[name-defined]
     @property
     def reference(self) -> str:
         return f"CS-{self.id:06d}"
+
+    def take_fields(self, version: DocumentVersion) -> None:
+        """Make version the current one and keep the columns its fields drive in step."""
+        self.current_version = version.number
+        stated = version.fields.get("review_date")
+        self.review_date = date.fromisoformat(stated) if stated else None
 
     @property
     def version(self) -> DocumentVersion:

@@ -97,6 +97,19 @@ def successor_of(document: Document) -> Document | None:
     )
 
 
+def successors_of(document_ids: list[int]) -> dict[int, Document]:
+    """Return, for each of these contracts that has one, the reissue that replaces it (one query)."""
+    found: dict[int, Document] = {}
+    for reissue in db.session.scalars(
+        select(Document)
+        .where(Document.previous_document_id.in_(document_ids), Document.state != State.CANCELLED)
+        .order_by(Document.id)
+    ):
+        assert reissue.previous_document_id is not None
+        found[reissue.previous_document_id] = reissue  # the newest wins, as successor_of
+    return found
+
+
 def answer_through(link: Link) -> Answer | None:
     """Return the answer a party gave through a link, if they used it."""
     return db.session.scalar(select(Answer).where(Answer.link_id == link.id))

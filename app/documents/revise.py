@@ -33,7 +33,7 @@ def revise(document_id: int, *, fields: dict[str, str], note: str, actor: str) -
         revoke_open_links(current)
         version = DocumentVersion(number=current.number + 1, fields=resolved, note=note.strip() or None)
         document.versions.append(version)
-        document.current_version = version.number
+        document.take_fields(version)
         document.move_to(State.PREPARING)
         db.session.flush()
         audit.record(

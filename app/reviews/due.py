@@ -15,8 +15,7 @@ from ..kinds import CONTRACT_KINDS
 
 def review_date(document: Document) -> date | None:
     """Return the review date the contract's current version carries."""
-    value = document.version.fields.get("review_date")
-    return date.fromisoformat(value) if value else None
+    return document.review_date
 
 
 def _live_reissues() -> Any:
@@ -33,15 +32,13 @@ def contracts_due(
 
     A contract already reissued for this cycle is left out unless include_reissued.
     """
-    query = select(Document).where(Document.kind.in_(CONTRACT_KINDS), Document.state == State.SEALED)
+    query = select(Document).where(
+        Document.kind.in_(CONTRACT_KINDS),
+        Document.state == State.SEALED,
+        Document.review_date <= today + timedelta(days=within_days),
+    )
     if trust_id is not None:
         query = query.where(Document.trust_id == trust_id)
     if not include_reissued:
         query = query.where(Document.id.not_in(_live_reissues()))
-    limit = today + timedelta(days=within_days)
-    due = []
-    for document in db.session.scalars(query):
-        when = review_date(document)  # kept in the version's fields (JSON), so compared here
-        if when is not None and when <= limit:
-            due.append((when, document.id, document))
-    return [document for _, _, document in sorted(due, key=lambda row: row[:2])]
+    return list(db.session.scalars(query.order_by(Document.review_date, Document.id)))

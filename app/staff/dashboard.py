@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import selectinload
 
 from ..db import utcnow
 from ..documents.actions import Action
-from ..documents.models import Answer, Document, Link, Party
-from ..documents.queries import latest_of_pair
+from ..documents.models import Answer, Document, DocumentVersion, Link, Party
 from ..documents.states import State
 from ..extensions import db
 from ..kinds import CONTRACT_KINDS
-from ..reviews.due import contracts_due, review_date
+from ..reviews.due import contracts_due
 from .access import visible
 from .models import Role, User
 
@@ -62,44 +62,23 @@ class Attention:
 
 
 def attention(user: User, today: date | None = None, review_window_days: int = 60) -> Attention:
-    """Collect everything on the user's dashboard."""
+    """Collect everything on the user's dashboard, in a number of queries that does not grow with documents."""
     today = today or date.today()
     found = Attention()
-    open_states = (State.AWAITING_AGREEMENT, State.AWAITING_ANSWERS)
-    awaiting = db.session.scalars(visible(user).where(Document.state.in_(open_states)).order_by(Document.id)).all()
-    for document in awaiting:
-        answered = set(db.session.scalars(select(Answer.party_id).where(Answer.version_id == document.version.id)))
-        for party in document.parties:
-            if party.id in answered:
-                continue
-            sent = db.session.scalar(
-                select(Link.created_at)
-                .where(Link.party_id == party.id, Link.version_id == document.version.id, Link.revoked_at.is_(None))
-                .order_by(Link.created_at)
-            )
-            if sent is None:
-                continue
-            item = Waiting(document, party, sent)
-            (found.mine if party.email == user.email.lower() else found.waiting).append(item)
+    for document, party, sent in _unanswered(user):
+        (found.mine if party.email == user.email.lower() else found.waiting).append(Waiting(document, party, sent))
     found.changes = list(
         db.session.scalars(visible(user).where(Document.state == State.CHANGES_REQUESTED).order_by(Document.id))
     )
-    contracts = db.session.scalars(
-        visible(user).where(Document.kind.in_(CONTRACT_KINDS), Document.state == State.SEALED)
-    ).all()
+    contracts = list(db.session.scalars(
+        visible(user).where(Document.kind.in_(CONTRACT_KINDS), Document.state == State.SEALED).order_by(Document.id)
+    ))
     seen = {c.id for c in contracts}
     found.reviews = [
-        Due(c, review_date(c))
-        for c in contracts_due(user.trust_id, review_window_days, today)
-        if c.id in seen
+        Due(c, c.review_date) for c in contracts_due(user.trust_id, review_window_days, today)
+        if c.id in seen and c.review_date is not None
     ]
-    for contract in contracts:
-        interval = contract.trust.defaults.get("session_interval_days")
-        if interval:
-            last = latest_of_pair(contract.trust_id, contract.pair_key, "record", State.SEALED)
-            last_date = date.fromisoformat(last.version.fields["session_date"]) if last else None
-            if last_date is None or (today - last_date).days > int(interval):
-                found.lapsed.append(Lapsed(contract, last, int(interval)))
+    found.lapsed = _lapsed(user, contracts, today)
     actions = select(Action).where(Action.trust_id == user.trust_id, Action.done_at.is_(None), Action.due < today)
     if user.role == Role.STAFF:
         actions = actions.where(Action.pair_key.contains(user.email.lower()))
@@ -107,3 +86,51 @@ def attention(user: User, today: date | None = None, review_window_days: int = 6
         actions = actions.where(Action.source_document_id.in_(visible(user, select(Document.id))))
     found.overdue_actions = list(db.session.scalars(actions.order_by(Action.due)))
     return found
+
+
+def _unanswered(user: User) -> list[tuple[Document, Party, datetime]]:
+    """Return each party yet to answer a visible document awaiting answers, with when their first live link went."""
+    first_sent = (
+        select(Link.party_id, Link.version_id, func.min(Link.created_at).label("sent"))
+        .where(Link.revoked_at.is_(None))
+        .group_by(Link.party_id, Link.version_id)
+        .subquery()
+    )
+    answered = exists().where(Answer.party_id == Party.id, Answer.version_id == DocumentVersion.id)
+    query = (
+        visible(user)
+        .add_columns(Party, first_sent.c.sent)
+        .join(Party, Party.document_id == Document.id)
+        .join(DocumentVersion, and_(DocumentVersion.document_id == Document.id,
+                                    DocumentVersion.number == Document.current_version))
+        .join(first_sent, and_(first_sent.c.party_id == Party.id, first_sent.c.version_id == DocumentVersion.id))
+        .where(Document.state.in_((State.AWAITING_AGREEMENT, State.AWAITING_ANSWERS)), ~answered)
+        .order_by(Document.id, Party.position)
+    )
+    return [(document, party, sent) for document, party, sent in db.session.execute(query)]
+
+
+def _lapsed(user: User, contracts: list[Document], today: date) -> list[Lapsed]:
+    """Return the contracts whose pair has had no sealed record within the trust's session interval."""
+    interval = user.trust.defaults.get("session_interval_days")
+    if not interval or not contracts:
+        return []
+    newest = (
+        select(func.max(Document.id))
+        .where(Document.trust_id == user.trust_id, Document.kind == "record", Document.state == State.SEALED,
+               Document.pair_key.in_({c.pair_key for c in contracts}))
+        .group_by(Document.pair_key)
+    )
+    records = {
+        r.pair_key: r
+        for r in db.session.scalars(
+            select(Document).where(Document.id.in_(newest)).options(selectinload(Document.versions))
+        )
+    }
+    lapsed = []
+    for contract in contracts:
+        last = records.get(contract.pair_key)
+        last_date = date.fromisoformat(last.version.fields["session_date"]) if last else None
+        if last_date is None or (today - last_date).days > int(interval):
+            lapsed.append(Lapsed(contract, last, int(interval)))
+    return lapsed

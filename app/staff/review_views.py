@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..audit import EventType
 from ..audit.models import AuditEvent
 from ..documents.models import Document
-from ..documents.queries import successor_of
+from ..documents.queries import successors_of
 from ..extensions import db
 from ..jobs import Job, run_or_queue
 from ..reviews.due import contracts_due, review_date
@@ -21,6 +21,15 @@ from .blueprint import bp
 from .models import User
 
 WINDOW_DAYS = 60
+
+
+def _failures(document_ids: list[int]) -> dict[int, str]:
+    """Return the newest reissue failure logged against each of these contracts."""
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.document_id.in_(document_ids),
+                                 AuditEvent.type == EventType.REISSUE_FAILED.value).order_by(AuditEvent.seq)
+    )
+    return {e.document_id: e.details.get("error") for e in events if e.document_id is not None}
 
 
 def _due_for(user: User) -> list[Document]:
@@ -53,19 +62,19 @@ def reissue_all() -> Any:
 def reissue_progress() -> str:
     """Show how far the bulk reissue has got; the page refreshes itself until it is done."""
     ids = [i for i in session.get("reissue_batch", []) if isinstance(i, int)]
+    documents = db.session.scalars(access.visible(current_user).where(Document.id.in_(ids))).all()
+    successors = successors_of([d.id for d in documents])
+    failures = _failures([d.id for d in documents])
+    by_id = {d.id: d for d in documents}
     rows = []
     for document_id in ids:
-        document = db.session.scalar(access.visible(current_user).where(Document.id == document_id))
+        document = by_id.get(document_id)
         if document is None:
             continue
-        successor = successor_of(document)
-        failure = db.session.scalar(
-            select(AuditEvent).where(AuditEvent.document_id == document_id,
-                                     AuditEvent.type == EventType.REISSUE_FAILED.value)
-            .order_by(AuditEvent.seq.desc())
-        )
+        successor = successors.get(document_id)
+        failure = failures.get(document_id)
         rows.append({"document": document, "successor": successor,
-                     "failure": failure.details.get("error") if failure and successor is None else None})
+                     "failure": failure if failure and successor is None else None})
     done = sum(1 for r in rows if r["successor"] or r["failure"])
     return render_template("staff/reissue_progress.html", rows=rows, done=done, total=len(rows),
                            refresh=done < len(rows), request_path=request.path)

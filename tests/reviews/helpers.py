@@ -61,6 +61,7 @@ def set_review_date(app: Any, document_id: int, when: date) -> None:
         document = db.session.get(Document, document_id)
         version = document.version
         version.fields = {**version.fields, "review_date": when.isoformat()}
+        document.take_fields(version)  # the review date column follows the version
         db.session.commit()
 
 

@@ -30,6 +30,7 @@ def sealed_contract(app, runner, client, mailbox, wait, supervisee: str, count: 
         document = db.session.get(Document, document_id)
         version = document.version
         version.fields = {**version.fields, "review_date": (date.today() + timedelta(days=10)).isoformat()}
+        document.take_fields(version)  # the review date column follows the version
         db.session.commit()
     return document_id
 

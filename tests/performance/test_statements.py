@@ -1,0 +1,53 @@
+"""Pages hold load: each sends a fixed number of SQL statements, however many documents there are."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..flows.conftest_helpers import BROKER
+from ..flows.test_contract_spine import create, path_of
+from .statements import counted
+
+pytestmark = pytest.mark.skipif(bool(BROKER), reason="documents are prepared in-process here")
+
+
+def test_the_signing_page_takes_at_most_two_statements(app, runner, client, mailbox, trusts):
+    create(runner)
+    path = path_of(mailbox.link(mailbox.to("sam@example.org", "Please read")[0]))
+    client.get(path)  # page images and counts are cached on first view; count a later one
+    with counted(app) as sent:
+        page = client.get(path)
+    assert page.status_code == 200
+    assert len(sent) <= 2, "\n\n".join(sent)
+
+
+PAGES = ("/staff/", "/staff/documents", "/staff/reviews", "/staff/reviews/progress")
+
+
+def _statements(app, client, seeded: int) -> dict[str, int]:
+    from .seed import seed
+
+    seed(app, seeded)
+    counts = {}
+    for page in PAGES:
+        client.get(page)
+        with counted(app) as sent:
+            response = client.get(page)
+        assert response.status_code == 200, page
+        counts[page] = len(sent)
+    return counts
+
+
+@pytest.mark.parametrize("role", ["admin", "lead"])
+def test_staff_pages_take_the_same_statements_at_10_and_200_documents(app, runner, client, mailbox, trusts, role):
+    from ..staff.test_access import PEOPLE, sign_in
+
+    email, name, kind, trust, school = PEOPLE[role]
+    runner.invoke(args=["users", "create", email, "--name", name, "--role", kind, "--trust", trust,
+                        *(["--school", school] if school else [])])
+    sign_in(client, mailbox, email)
+    small = _statements(app, client, 10)  # 10 pairs: 40 documents
+    client.post("/staff/reviews/reissue-all")  # refused without CSRF: the progress page stays empty either way
+    large = _statements(app, client, 190)  # 200 pairs: 800 documents
+    assert small == large, (small, large)
+    assert all(n <= 12 for n in large.values()), large
