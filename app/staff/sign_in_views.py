@@ -13,12 +13,16 @@ from . import auth
 from .blueprint import bp
 
 
-@bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit("5 per minute;30 per hour", methods=["POST"])
-def sign_in() -> Any:
-    """Ask for an email address and send a sign-in link (never saying whether it is known)."""
-    if request.method != "POST":  # GET and HEAD only ever read
-        return render_template("staff/sign_in.html", errors={}, email="")
+@bp.get("/sign-in")
+def sign_in() -> str:
+    """Ask for an email address."""
+    return render_template("staff/sign_in.html", errors={}, email="")
+
+
+@bp.post("/sign-in")
+@limiter.limit("5 per minute;30 per hour")
+def sign_in_request() -> Any:
+    """Send a sign-in link (never saying whether the address is known)."""
     email = request.form.get("email", "").strip()
     if not EMAIL.match(email):
         errors = {"email": "Enter an email address in the correct format, like name@example.org"}
