@@ -77,7 +77,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = stored_secret(output / "secret_key")
     url = app.config["DATABASE_URL"] or f"sqlite:///{output / 'countersign.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
+    # Parameters are record content (reasons, names, emails, addresses): never in logs or errors.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **_engine_options(url), **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True,
+    }
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
 
 
