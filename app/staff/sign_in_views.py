@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, logout_user
 
 from ..documents.people import EMAIL
 from ..extensions import limiter
@@ -48,15 +48,16 @@ def sign_in_complete(token: str) -> Any:
         user = auth.complete_sign_in(token, ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
     except auth.SignInRejected as exc:
         return render_template("staff/sign_in_rejected.html", reason=exc.reason), 410
-    session.clear()
-    login_user(user)
+    auth.start_session(user)
     return redirect(url_for("staff.dashboard"), code=303)
 
 
 @bp.post("/sign-out")
 def sign_out() -> Response:
-    """End the session."""
+    """End every session of the person, here and on any other device or browser."""
+    if current_user.is_authenticated:
+        auth.end_sessions(current_user.id, ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
     logout_user()
     session.clear()
-    flash("You have signed out.", "success")
+    flash("You have signed out, on this and every other device and browser.", "success")
     return redirect(url_for("staff.sign_in"), code=303)
