@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     audit,
@@ -42,8 +43,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Secure cookies wherever the app is served over HTTPS (everywhere but local development).
         SESSION_COOKIE_SECURE=app.config["BASE_URL"].startswith("https://"),
         WTF_CSRF_TIME_LIMIT=None,  # the session bounds it; a signing page may stay open long
+        # Over HTTPS Flask-WTF would also demand a same-site Referer, which Referrer-Policy: no-referrer
+        # (kept so tokens never leave in a Referer) stops browsers sending: every form would fail.
+        # The session-bound token and SameSite=Lax cookies are the CSRF defence.
+        WTF_CSRF_SSL_STRICT=False,
     )
 
+    if (proxies := int(app.config["PROXY_FIX"])) > 0:
+        # Only then is a forwarded address believed: otherwise anyone could claim any address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     csrf.init_app(app)

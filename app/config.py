@@ -55,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "TSA_TRUST_ROOTS": [],
     # Where sign-in rate limits are counted ("memory://" per process, or e.g. redis://127.0.0.1:6379/1).
     "RATELIMIT_STORAGE_URI": "memory://",
+    # How many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto/-Host (0: none).
+    "PROXY_FIX": 0,
     # LibreOffice pool: processes (0 = one per core), seconds per conversion, conversions per process.
     "CONVERSION_POOL_SIZE": 0,
     "CONVERSION_TIMEOUT": 60,
