@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-import re
 from typing import Any
 
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     audit,
@@ -16,6 +15,7 @@ from . import (
     demo,
     documents,
     jobs,
+    logs,
     mail,
     reviews,
     staff,
@@ -26,10 +26,10 @@ from . import (
 )
 from . import db as database
 from .extensions import csrf, db, limiter, migrate
+from .logs import TOKEN_PATH
 
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
 FEATURES = (conversion, audit, mail, trusts, documents, reviews, staff, verify, sweep, demo)
-TOKEN_PATH = re.compile(r"/(s|d|a|staff/sign-in)/[A-Za-z0-9_.\-]+")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -43,8 +43,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Secure cookies wherever the app is served over HTTPS (everywhere but local development).
         SESSION_COOKIE_SECURE=app.config["BASE_URL"].startswith("https://"),
         WTF_CSRF_TIME_LIMIT=None,  # the session bounds it; a signing page may stay open long
+        # Over HTTPS Flask-WTF would also demand a same-site Referer, which Referrer-Policy: no-referrer
+        # (kept so tokens never leave in a Referer) stops browsers sending: every form would fail.
+        # The session-bound token and SameSite=Lax cookies are the CSRF defence.
+        WTF_CSRF_SSL_STRICT=False,
     )
 
+    if (proxies := int(app.config["PROXY_FIX"])) > 0:
+        # Only then is a forwarded address believed: otherwise anyone could claim any address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     csrf.init_app(app)
@@ -56,7 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     _security(app)
     _errors(app)
-    _redact_tokens_in_access_log()
+    logs.install()  # every logger and handler, not only the access log
 
     @app.get("/")
     def index() -> str:
@@ -105,22 +112,3 @@ def _errors(app: Flask) -> None:
 
     for code in messages:
         app.register_error_handler(code, lambda _exc, code=code: page(code))
-
-
-class _RedactTokens(logging.Filter):
-    """Keep personal-link tokens out of the access log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args and isinstance(record.args, tuple):
-            record.args = tuple(
-                TOKEN_PATH.sub(r"/\1/[token]", a) if isinstance(a, str) else a for a in record.args
-            )
-        if isinstance(record.msg, str):
-            record.msg = TOKEN_PATH.sub(r"/\1/[token]", record.msg)
-        return True
-
-
-def _redact_tokens_in_access_log() -> None:
-    logger = logging.getLogger("werkzeug")
-    if not any(isinstance(f, _RedactTokens) for f in logger.filters):
-        logger.addFilter(_RedactTokens())

@@ -55,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "TSA_TRUST_ROOTS": [],
     # Where sign-in rate limits are counted ("memory://" per process, or e.g. redis://127.0.0.1:6379/1).
     "RATELIMIT_STORAGE_URI": "memory://",
+    # How many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto/-Host (0: none).
+    "PROXY_FIX": 0,
     # LibreOffice pool: processes (0 = one per core), seconds per conversion, conversions per process.
     "CONVERSION_POOL_SIZE": 0,
     "CONVERSION_TIMEOUT": 60,
@@ -81,7 +83,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = stored_secret(output / "secret_key")
     url = app.config["DATABASE_URL"] or f"sqlite:///{output / 'countersign.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
+    # Parameters are record content (reasons, names, emails, addresses): never in logs or errors.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **_engine_options(url), **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True,
+    }
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
 
 

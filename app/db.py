@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -18,6 +20,19 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 _AFTER_COMMIT = "countersign.after_commit"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The statements that change something, and the table each names (quoted or not, any schema).
+_WRITE = re.compile(
+    r"""^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM|REPLACE\s+INTO|MERGE\s+INTO|UPSERT|"""
+    r"""CREATE|DROP|ALTER|TRUNCATE|GRANT|REVOKE)\b\s*(?:TABLE\s+)?(?:ONLY\s+)?(?:["`]?\w+["`]?\.)?["`]?(\w*)""",
+    re.IGNORECASE,
+)
+_WRITING_CTE = re.compile(r"^\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
+_writable_during_read: ContextVar[frozenset[str]] = ContextVar("countersign_writable_during_read", default=frozenset())
+
+
+class WriteDuringRead(RuntimeError):
+    """A GET or HEAD request tried to change the database: those requests only ever read."""
 
 
 def utcnow() -> datetime:
@@ -62,13 +77,41 @@ def transaction() -> Iterator[None]:
         action()
 
 
+@contextmanager
+def writes_during_read(*tables: str) -> Iterator[None]:
+    """Let a GET or HEAD request write these tables (and only these) inside the block."""
+    token = _writable_during_read.set(_writable_during_read.get() | {t.lower() for t in tables})
+    try:
+        yield
+    finally:
+        _writable_during_read.reset(token)
+
+
 def init_app(app: Flask) -> None:
-    """Make SQLite serialise writers so concurrent agreements cannot interleave."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return
+    """Refuse writes during GET and HEAD requests; make SQLite serialise writers."""
     with app.app_context():
-        engine = db.engine
-    _sqlite_immediate(engine)
+        engines = list(db.engines.values())
+    for engine in engines:
+        _refuse_writes_during_reads(engine)
+        if engine.dialect.name == "sqlite":
+            _sqlite_immediate(engine)
+
+
+def _refuse_writes_during_reads(engine: Engine) -> None:
+    # Checked on the SQL itself, so ORM flushes, bulk updates and raw SQL are all caught, in
+    # production too: a GET that wrote would be a bug (mail filters open every link they see).
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(_conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool) -> None:
+        if not has_request_context() or request.method not in READ_METHODS:
+            return
+        match = _WRITE.match(statement)
+        if match is None and not _WRITING_CTE.match(statement):
+            return
+        table = match.group(1).lower() if match else ""
+        if table and table in _writable_during_read.get():
+            return
+        # Named by endpoint, never by path: a path may carry a personal link's token.
+        raise WriteDuringRead(f"{request.method} {request.endpoint} tried to write ({statement.split(None, 1)[0]} {table})")
 
 
 def _sqlite_immediate(engine: Engine) -> None:

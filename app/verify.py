@@ -70,11 +70,15 @@ def _visible_to_current_user(document_id: int) -> Document | None:
     return db.session.scalar(visible(current_user).where(Document.id == document_id))
 
 
-@bp.route("/verify", methods=["GET", "POST"])
-def verify() -> tuple[str, int] | str:
-    """Show the upload form, or the verdict on an uploaded PDF."""
-    if request.method != "POST":  # GET and HEAD only ever read
-        return render_template("verify.html", verdict=None, error=None)
+@bp.get("/verify")
+def verify() -> str:
+    """Show the upload form."""
+    return render_template("verify.html", verdict=None, error=None)
+
+
+@bp.post("/verify")
+def verify_upload() -> tuple[str, int] | str:
+    """Show the verdict on an uploaded PDF."""
     upload = request.files.get("pdf")
     data = upload.read() if upload else b""
     if not data:

@@ -36,3 +36,5 @@ class EventType(StrEnum):
     # staff
     SIGN_IN_REQUESTED = "sign_in_requested"
     SIGNED_IN = "signed_in"
+    SIGNED_OUT = "signed_out"  # every session of that person, on every device
+    USER_DEACTIVATED = "user_deactivated"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from ..db import utcnow
+from ..db import utcnow, writes_during_read
 from ..extensions import db
 from .events import EventType
 from .models import GENESIS, AuditEvent, AuditHead
@@ -79,6 +80,11 @@ def record(
     head.seq, head.hash = event.seq, event.hash
     db.session.flush()
     return event
+
+
+def audit_only_write() -> AbstractContextManager[None]:
+    """Let the block append to the audit log during a GET or HEAD request, and write nothing else."""
+    return writes_during_read(AuditEvent.__tablename__, AuditHead.__tablename__)
 
 
 def head_hash() -> str:

@@ -186,8 +186,8 @@ def consume(token: str, purpose: LinkPurpose) -> Link:
 
 
 def record_rejection(exc: LinkRejected, request: Request) -> None:
-    """Log a refused link in the audit trail (no token is stored)."""
-    with transaction():
+    """Log a refused link in the audit trail (no token is stored); the one write a GET may make."""
+    with audit.audit_only_write(), transaction():
         audit.record(
             EventType.LINK_REJECTED,
             document_id=exc.document.id if exc.document else None,

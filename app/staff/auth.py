@@ -1,12 +1,16 @@
-"""Passwordless sign-in: a single-use link, valid for 15 minutes, emailed to known staff only."""
+"""Passwordless sign-in: a single-use link, valid for 15 minutes, emailed to known staff only.
+
+A session holds the user's session generation from sign-in; signing out or deactivation raises
+it, so a copied session cookie stops working everywhere at once.
+"""
 
 from __future__ import annotations
 
 import hmac
 from datetime import timedelta
 
-from flask import Flask, current_app
-from flask_login import LoginManager
+from flask import Flask, current_app, session
+from flask_login import LoginManager, login_user
 from sqlalchemy import func, select, update
 
 from signing.tokens import TokenError, new_nonce
@@ -22,6 +26,7 @@ from .models import SignInLink, User
 PURPOSE = "signin"
 LINK_KIND = "sign_in"  # how emails refer to a sign-in link row (see app.mail.links)
 LIFETIME = timedelta(minutes=15)
+GENERATION = "staff_session_generation"  # the session key holding the generation signed in under
 login_manager = LoginManager()
 
 
@@ -34,7 +39,7 @@ class SignInRejected(Exception):
 
 
 def init_app(app: Flask) -> None:
-    """Attach Flask-Login: sessions remember the user id only."""
+    """Attach Flask-Login: sessions remember the user id and the session generation."""
     login_manager.init_app(app)
     login_manager.login_view = "staff.sign_in"
     login_manager.login_message = "Sign in to see that page."
@@ -45,7 +50,34 @@ def init_app(app: Flask) -> None:
 @login_manager.user_loader
 def _load(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    # A session from before the person last signed out (anywhere) or was deactivated is over.
+    return user if session.get(GENERATION) == user.session_generation else None
+
+
+def start_session(user: User) -> None:
+    """Begin a fresh session for a user who has just signed in."""
+    session.clear()
+    login_user(user)
+    session[GENERATION] = user.session_generation
+
+
+def end_sessions(user_id: int, *, ip: str | None, user_agent: str | None) -> None:
+    """End every session of a user, on every device and browser (their next request is signed out)."""
+    with transaction():
+        user = db.session.get(User, user_id)
+        assert user is not None
+        bump_session_generation(user)
+        audit.record(EventType.SIGNED_OUT, actor=user.label, ip=ip, user_agent=user_agent, details={"user": user.id})
+
+
+def bump_session_generation(user: User) -> None:
+    """Make every existing session of a user invalid (in the caller's transaction)."""
+    db.session.execute(
+        update(User).where(User.id == user.id).values(session_generation=User.session_generation + 1)
+    )
+    db.session.refresh(user)
 
 
 def find_user(email: str) -> User | None:

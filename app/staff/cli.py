@@ -1,4 +1,4 @@
-"""`flask users create`: add staff to a trust."""
+"""`flask users create` and `flask users deactivate`: add staff to a trust, and stop them signing in."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from .. import audit
+from ..audit import EventType
 from ..db import transaction
 from ..documents.people import EMAIL
 from ..extensions import db
 from ..trusts.models import Trust
+from .auth import bump_session_generation
 from .models import Role, User
 
 users_cli = AppGroup("users", help="Staff who sign in.")
@@ -37,6 +40,21 @@ def create_user(email: str, *, name: str, role: str, trust_slug: str, school: st
     return user
 
 
+def deactivate_user(email: str, *, actor: str) -> User:
+    """Stop a person signing in and end their sessions now; raise ValueError if there is no such account."""
+    address = email.strip().lower()
+    with transaction():
+        user = db.session.scalar(select(User).where(func.lower(User.email) == address).with_for_update())
+        if user is None:
+            raise ValueError(f"{address} has no account")
+        was_active = user.active
+        user.active = False
+        db.session.flush()
+        bump_session_generation(user)  # also if already inactive: reactivation must not revive old sessions
+        audit.record(EventType.USER_DEACTIVATED, actor=actor, details={"user": user.id, "was_active": was_active})
+    return user
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--name", required=True)
@@ -51,3 +69,14 @@ def users_create(email: str, name: str, role: str, trust_slug: str, school: str 
         raise click.ClickException(str(exc)) from None
     click.echo(f"created {user.role} {user.name} <{user.email}> in {trust_slug}")
 
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def users_deactivate(email: str) -> None:
+    """Stop a member of staff signing in, and sign them out everywhere now."""
+    try:
+        user = deactivate_user(email, actor="command line")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"deactivated {user.name} <{user.email}>; their sessions have ended")

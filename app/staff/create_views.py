@@ -31,18 +31,27 @@ def create() -> str:
     return render_template("staff/create.html", kinds=KINDS)
 
 
-@bp.route("/create/<kind_name>", methods=["GET", "POST"])
+@bp.get("/create/<kind_name>")
 @access.allowed(access.can_create)
 def create_kind(kind_name: str) -> Any:
-    """Fill in a document from the trust's defaults, preview it as page images, then send it."""
+    """Show a document's form filled in from the trust's defaults (or from a contract being followed)."""
     if kind_name not in KINDS:
         abort(404)
     spec = KINDS[kind_name]
     profile = current_user.trust.profile
-    if request.method != "POST":  # GET and HEAD only ever read
-        contract_id = request.args.get("contract", type=int)
-        contract = access.document_for(current_user, contract_id) if contract_id else None
-        return form_page("staff/create_form.html", spec, profile, prefill(profile, contract), {})
+    contract_id = request.args.get("contract", type=int)
+    contract = access.document_for(current_user, contract_id) if contract_id else None
+    return form_page("staff/create_form.html", spec, profile, prefill(profile, contract), {})
+
+
+@bp.post("/create/<kind_name>")
+@access.allowed(access.can_create)
+def create_kind_submit(kind_name: str) -> Any:
+    """Preview the filled-in document as page images, go back to edit it, or send it."""
+    if kind_name not in KINDS:
+        abort(404)
+    spec = KINDS[kind_name]
+    profile = current_user.trust.profile
     form = request.form
     author = Person(current_user.name, current_user.email)
     try:

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..documents.download import download as download_version
 from ..documents.links import resend_link
+from ..documents.models import Document
 from ..documents.queries import (
     Search,
     change_request,
@@ -140,18 +141,23 @@ def reissue(document_id: int) -> Response:
     return redirect(url_for("staff.document", document_id=new.id), code=303)
 
 
-@bp.route("/documents/<int:document_id>/revise", methods=["GET", "POST"])
+@bp.get("/documents/<int:document_id>/revise")
 @access.allowed(access.signed_in)
 def revise(document_id: int) -> Any:
-    """Make and send a new version, showing why changes were asked for."""
-    found = access.managed_document(current_user, document_id)
-    if found.state not in REVISABLE:
-        abort(409)
+    """Show the current version's fields to revise, and why changes were asked for."""
+    found = _revisable(document_id)
+    spec = kind(found.kind)
+    return form_page("staff/revise.html", spec, found.trust.profile, form_from_fields(spec, found.version.fields), {},
+                     document=found, request_reason=change_request(found))
+
+
+@bp.post("/documents/<int:document_id>/revise")
+@access.allowed(access.signed_in)
+def revise_submit(document_id: int) -> Any:
+    """Make and send a new version."""
+    found = _revisable(document_id)
     spec = kind(found.kind)
     profile = found.trust.profile
-    if request.method != "POST":  # GET and HEAD only ever read
-        return form_page("staff/revise.html", spec, profile, form_from_fields(spec, found.version.fields), {},
-                         document=found, request_reason=change_request(found))
     fields = fields_from_form(spec, profile, request.form, all_terms=True)
     note = request.form.get("note", "").strip()
     try:
@@ -167,3 +173,11 @@ def revise(document_id: int) -> Any:
         return redirect(url_for("staff.document", document_id=found.id), code=303)
     flash("The new version has been sent to everyone, with new links.", "success")
     return redirect(url_for("staff.document", document_id=found.id), code=303)
+
+
+def _revisable(document_id: int) -> Document:
+    """Return a document the person may revise now, or answer 404, 403 or 409."""
+    found = access.managed_document(current_user, document_id)
+    if found.state not in REVISABLE:
+        abort(409)
+    return found

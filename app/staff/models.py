@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kept in each session at sign-in; raising it ends every session made before (sign-out, deactivation).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     trust: Mapped[Trust] = relationship()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, logout_user
 
 from ..documents.people import EMAIL
 from ..extensions import limiter
@@ -13,12 +13,16 @@ from . import auth
 from .blueprint import bp
 
 
-@bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit("5 per minute;30 per hour", methods=["POST"])
-def sign_in() -> Any:
-    """Ask for an email address and send a sign-in link (never saying whether it is known)."""
-    if request.method != "POST":  # GET and HEAD only ever read
-        return render_template("staff/sign_in.html", errors={}, email="")
+@bp.get("/sign-in")
+def sign_in() -> str:
+    """Ask for an email address."""
+    return render_template("staff/sign_in.html", errors={}, email="")
+
+
+@bp.post("/sign-in")
+@limiter.limit("5 per minute;30 per hour")
+def sign_in_request() -> Any:
+    """Send a sign-in link (never saying whether the address is known)."""
     email = request.form.get("email", "").strip()
     if not EMAIL.match(email):
         errors = {"email": "Enter an email address in the correct format, like name@example.org"}
@@ -44,15 +48,16 @@ def sign_in_complete(token: str) -> Any:
         user = auth.complete_sign_in(token, ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
     except auth.SignInRejected as exc:
         return render_template("staff/sign_in_rejected.html", reason=exc.reason), 410
-    session.clear()
-    login_user(user)
+    auth.start_session(user)
     return redirect(url_for("staff.dashboard"), code=303)
 
 
 @bp.post("/sign-out")
 def sign_out() -> Response:
-    """End the session."""
+    """End every session of the person, here and on any other device or browser."""
+    if current_user.is_authenticated:
+        auth.end_sessions(current_user.id, ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
     logout_user()
     session.clear()
-    flash("You have signed out.", "success")
+    flash("You have signed out, on this and every other device and browser.", "success")
     return redirect(url_for("staff.sign_in"), code=303)

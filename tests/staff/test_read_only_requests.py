@@ -1,0 +1,127 @@
+"""GET and HEAD never change anything: not with a form body, not without a CSRF token, not past a rate limit."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.audit import EventType, audit_only_write, record
+from app.db import WriteDuringRead
+from app.extensions import db
+from app.staff.models import User
+
+from ..flows.conftest_helpers import BROKER
+from ..flows.test_contract_spine import csrf
+from .test_access import sign_in
+
+pytestmark = pytest.mark.skipif(bool(BROKER), reason="email is sent in-process, so 'none was sent' is known at once")
+
+LEAD = "lead@oakfield.example.org"
+
+
+def every_row(app: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Return every row of every table, to compare before and after."""
+    with app.app_context():
+        rows = {t.name: sorted(map(tuple, db.session.execute(select(t))), key=repr) for t in db.metadata.sorted_tables}
+        db.session.rollback()
+        return rows
+
+
+@pytest.fixture
+def lead(app, runner, trusts, client, mailbox):
+    runner.invoke(args=["users", "create", LEAD, "--name", "Lee Lead", "--role", "lead",
+                        "--trust", "heart-of-mercia", "--school", "Oakfield Primary School"])
+    sign_in(client, mailbox, LEAD)
+
+
+@pytest.fixture
+def changes_requested(app, runner, client, mailbox, lead) -> int:
+    """A contract whose supervisee asked for changes, so it can be revised."""
+    created = runner.invoke(args=["contract", "create", "--trust", "heart-of-mercia", "--supervisor", "Alex Morgan <alex@example.org>",
+                                  "--supervisee", "Sam Patel <sam@example.org>", "--set", "school=Oakfield Primary School"])
+    url = mailbox.link(mailbox.to("sam@example.org", "Please read")[0]).split("countersign.test", 1)[1]
+    signer = app.test_client()
+    signer.post(url + "/changes", data={"csrf_token": csrf(signer.get(url).text), "reason": "We meet in the library."})
+    return int(created.output.split()[-1])
+
+
+def test_no_view_both_reads_and_writes(app):
+    """Every route is either a read (GET, and so HEAD) or a write (POST): never one function for both."""
+    both = [rule.rule for rule in app.url_map.iter_rules() if {"GET", "POST"} <= (rule.methods or set())]
+    assert both == []
+
+
+def test_head_with_a_form_body_and_no_csrf_token_changes_nothing(app, client, mailbox, changes_requested):
+    document_id = changes_requested
+    form = {"action": "send", "supervisor": "Alex Morgan <alex@example.org>", "supervisees": "Sam Patel <sam@example.org>",
+            "school": "Oakfield Primary School", "note": "Revised by HEAD", "term-venue": "The hall",
+            "email": LEAD}
+    before, sent = every_row(app), len(mailbox.messages)
+    for path in ("/staff/sign-in", "/staff/create/contract", f"/staff/documents/{document_id}/revise"):
+        response = client.head(path, data=form)
+        assert response.status_code == 200, path
+    upload = client.head("/verify", data={"pdf": (BytesIO(b"%PDF-1.7 not really"), "r.pdf")})
+    assert upload.status_code == 200
+    assert every_row(app) == before
+    assert len(mailbox.messages) == sent
+    # The same body POSTed without a token is refused (CSRF) and changes nothing either.
+    assert client.post("/staff/create/contract", data=form).status_code == 400
+    assert every_row(app) == before
+
+
+def test_head_past_the_sign_in_rate_limit_sends_nothing(app, runner, trusts, mailbox):
+    runner.invoke(args=["users", "create", LEAD, "--name", "Lee Lead", "--role", "lead",
+                        "--trust", "heart-of-mercia", "--school", "Oakfield Primary School"])
+    visitor = app.test_client()
+    for _ in range(10):  # HEAD is a read: it is neither counted nor acted on
+        assert visitor.head("/staff/sign-in", data={"email": LEAD}).status_code == 200
+    token = csrf(visitor.get("/staff/sign-in").text)
+    statuses = [visitor.post("/staff/sign-in", data={"csrf_token": token, "email": "x@example.org"}).status_code
+                for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    before = every_row(app)
+    for _ in range(3):
+        assert visitor.head("/staff/sign-in", data={"csrf_token": token, "email": LEAD}).status_code == 200
+    assert every_row(app) == before
+    assert mailbox.messages == []
+
+
+def test_a_get_that_writes_fails_loudly(app, trusts):
+    @app.get("/test-only/writes")
+    def writes() -> str:
+        user = db.session.scalar(select(User))
+        db.session.add(User(email="new@example.org", name="New", role="staff", trust_id=1) if user is None else user)
+        db.session.commit()
+        return "written"
+
+    @app.get("/test-only/audits")
+    def audits() -> str:
+        with audit_only_write():
+            record(EventType.LINK_REJECTED, details={"reason": "test"})
+            db.session.commit()
+        return "audited"
+
+    @app.get("/test-only/audits-and-writes")
+    def audits_and_writes() -> str:
+        with audit_only_write():
+            record(EventType.LINK_REJECTED, details={"reason": "test"})
+            db.session.add(User(email="sneaky@example.org", name="Sneaky", role="admin", trust_id=1))
+            db.session.commit()
+        return "both"
+
+    client = app.test_client()
+    before = every_row(app)
+    for path in ("/test-only/writes", "/test-only/audits-and-writes"):
+        with pytest.raises(WriteDuringRead):
+            client.get(path)
+        with pytest.raises(WriteDuringRead):
+            client.head(path)
+        assert every_row(app) == before
+    assert client.get("/test-only/audits").text == "audited"  # a refused link's audit row is allowed
+    after = every_row(app)
+    assert len(after["audit_event"]) == len(before["audit_event"]) + 1
+    assert {k: v for k, v in after.items() if not k.startswith("audit_")} == \
+        {k: v for k, v in before.items() if not k.startswith("audit_")}
