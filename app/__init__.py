@@ -29,7 +29,7 @@ from .extensions import csrf, db, limiter, migrate
 from .logs import TOKEN_PATH
 
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
-FEATURES = (conversion, audit, mail, trusts, documents, reviews, staff, verify, sweep, demo)
+FEATURES = (conversion, storage, audit, mail, trusts, documents, reviews, staff, verify, sweep, demo)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

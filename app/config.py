@@ -61,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "CONVERSION_POOL_SIZE": 0,
     "CONVERSION_TIMEOUT": 60,
     "CONVERSION_MAX_PER_PROCESS": 200,
+    # Where stored files' bytes live: "files" under OUTPUT_DIR/files, or "database" (for several hosts).
+    "STORAGE_BACKEND": "files",
     # A form not bundled with the app is checked and filled in in a child process with these limits.
     "FORM_CPU_SECONDS": 10,
     "FORM_MEMORY_MB": 1024,

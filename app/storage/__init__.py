@@ -1,18 +1,29 @@
-"""Stored files: content-addressed under OUTPUT_DIR/files, recorded with their SHA-256, never overwritten."""
+"""Stored files: content-addressed by SHA-256, written once and never overwritten, on a chosen backend.
+
+The default keeps files under OUTPUT_DIR/files. With STORAGE_BACKEND = "database" they are kept in
+the database itself, in chunks, so every web and worker host reads what any host stored without a
+shared disk.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import os
+from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
+from .backends import BACKENDS, StorageBackend, StoredChunk
+
+__all__ = ["DOCX", "PDF", "StorageCorrupted", "StoredChunk", "StoredFile", "init_app", "sha256_hex", "store"]
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
+_SUFFIXES = {PDF: ".pdf", DOCX: ".docx"}
 
 
 class StoredFile(db.Model):  # type: ignore[name-defined]
@@ -27,48 +38,38 @@ class StoredFile(db.Model):  # type: ignore[name-defined]
 
     def read(self) -> bytes:
         """Return the file's bytes, refusing a file whose content no longer matches its hash."""
-        data = (files_root() / self.path).read_bytes()
+        data = b"".join(self.stream())
         if hashlib.sha256(data).hexdigest() != self.sha256:
             raise StorageCorrupted(f"stored file {self.id} does not match its recorded SHA-256")
         return data
 
+    def stream(self) -> Iterator[bytes]:
+        """Yield the file's bytes in chunks, as the backend keeps them (unchecked: read() checks)."""
+        return backend().chunks(self.sha256, self.path)
+
 
 class StorageCorrupted(Exception):
-    """A stored file was changed or damaged on disk."""
+    """A stored file was changed or damaged."""
 
 
-_SUFFIXES = {
-    "application/pdf": ".pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-}
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PDF = "application/pdf"
+def init_app(app: Flask) -> None:
+    """Refuse an unknown storage backend at start-up."""
+    name = app.config["STORAGE_BACKEND"]
+    if name not in BACKENDS:
+        raise ValueError(f"STORAGE_BACKEND must be one of {', '.join(BACKENDS)}, not {name!r}")
 
 
-def files_root() -> Path:
-    """Return the folder that holds stored files."""
-    return Path(current_app.config["OUTPUT_DIR"]) / "files"
+def backend() -> StorageBackend:
+    """Return the configured backend."""
+    return BACKENDS[current_app.config["STORAGE_BACKEND"]]()
 
 
 def store(data: bytes, media_type: str) -> StoredFile:
-    """Write data once under its hash and return its row (in the current transaction)."""
-    digest = hashlib.sha256(data).hexdigest()
+    """Keep data once under its hash and return its row (in the current transaction)."""
+    digest = sha256_hex(data)
     existing = db.session.scalar(select(StoredFile).where(StoredFile.sha256 == digest))
     relative = f"{digest[:2]}/{digest}{_SUFFIXES.get(media_type, '')}"
-    target = files_root() / relative
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, target)  # never replaces an existing file
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+    backend().put(digest, relative, data)
     if existing is not None:
         return existing
     row = StoredFile(sha256=digest, path=relative, size=len(data), media_type=media_type)
