@@ -15,11 +15,12 @@ from ..documents.kinds import KINDS, FieldError, resolve_fields
 from ..documents.pages import page_count, page_png
 from ..documents.people import Person
 from ..documents.preview import cached_preview, preview
+from ..inputs import lines_allowed
 from ..rendering import RenderError
 from . import access
 from .blueprint import bp
 from .form_pages import errors_for, form_page, people_from_form, prefill
-from .forms import fields_from_form
+from .forms import LONG_TEXT, fields_from_form
 
 PREVIEWS_KEPT = 10  # the newest previews a session may see the pages of
 
@@ -32,6 +33,7 @@ def create() -> str:
 
 
 @bp.route("/create/<kind_name>", methods=["GET", "POST"])
+@lines_allowed(*LONG_TEXT)
 @access.allowed(access.can_create)
 def create_kind(kind_name: str) -> Any:
     """Fill in a document from the trust's defaults, preview it as page images, then send it."""

@@ -27,13 +27,14 @@ from ..documents.revise import REVISABLE
 from ..documents.revise import cancel as cancel_document
 from ..documents.revise import revise as revise_document
 from ..documents.states import InvalidTransition, State
+from ..inputs import lines_allowed
 from ..reviews.reissue import reissue as reissue_contract
 from ..reviews.reissue import reissue_changes
 from . import access
 from .blueprint import bp, who
 from .dashboard import attention
 from .form_pages import errors_for, form_page
-from .forms import fields_from_form, form_from_fields
+from .forms import LONG_TEXT, fields_from_form, form_from_fields
 
 
 @bp.get("/")
@@ -118,7 +119,7 @@ def cancel(document_id: int) -> Any:
         try:
             cancel_document(found.id, reason=reason, actor=current_user.label)
             flash("The document has been cancelled. Its links no longer work.", "success")
-        except InvalidTransition as exc:
+        except (InvalidTransition, FieldError) as exc:
             flash(str(exc).capitalize() + ".", "error")
     return redirect(url_for("staff.document", document_id=found.id), code=303)
 
@@ -141,6 +142,7 @@ def reissue(document_id: int) -> Response:
 
 
 @bp.route("/documents/<int:document_id>/revise", methods=["GET", "POST"])
+@lines_allowed(*LONG_TEXT)
 @access.allowed(access.signed_in)
 def revise(document_id: int) -> Any:
     """Make and send a new version, showing why changes were asked for."""

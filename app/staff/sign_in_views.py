@@ -7,8 +7,9 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
-from ..documents.people import EMAIL
+from ..documents.people import email_address
 from ..extensions import limiter
+from ..inputs import InputInvalid
 from . import auth
 from .blueprint import bp
 
@@ -19,12 +20,14 @@ def sign_in() -> Any:
     """Ask for an email address and send a sign-in link (never saying whether it is known)."""
     if request.method != "POST":  # GET and HEAD only ever read
         return render_template("staff/sign_in.html", errors={}, email="")
-    email = request.form.get("email", "").strip()
-    if not EMAIL.match(email):
+    typed = request.form.get("email", "")
+    try:
+        email = email_address(typed)
+    except InputInvalid:
         errors = {"email": "Enter an email address in the correct format, like name@example.org"}
-        return render_template("staff/sign_in.html", errors=errors, email=email), 400
+        return render_template("staff/sign_in.html", errors=errors, email=typed.strip()), 400
     auth.request_sign_in(email, ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
-    return render_template("staff/sign_in_sent.html", email=email)
+    return render_template("staff/sign_in_sent.html", email=typed.strip())  # as they typed it
 
 
 @bp.get("/sign-in/<token>")
