@@ -48,8 +48,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
+    inputs.init_app(app)  # before CSRF, which parses the form: the raw bytes are checked first
     csrf.init_app(app)
-    inputs.init_app(app)  # after CSRF: a forged form is refused as such first
     database.init_app(app)
     jobs.init_app(app)
     # Every feature attaches its own blueprint, commands, jobs and link builders.

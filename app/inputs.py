@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from fnmatch import fnmatchcase
 from typing import Any, TypeVar
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, current_app, render_template, request
 
@@ -136,6 +137,24 @@ def form_problems(form: Any, multiline_fields: Iterable[str]) -> dict[str, str]:
     return problems
 
 
+def undecodable_fields(raw: bytes) -> dict[str, str]:
+    """Name each field of a URL-encoded body or query string whose bytes are not UTF-8.
+
+    The web layer keeps such bytes as literal '%E9' text, so they are only visible here.
+    """
+    problems: dict[str, str] = {}
+    for pair in raw.split(b"&"):
+        name, _, value = pair.replace(b"+", b" ").partition(b"=")
+        field = unquote_to_bytes(name).decode("utf-8", "replace")
+        try:
+            unquote_to_bytes(name).decode("utf-8")
+            unquote_to_bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            problems.setdefault(field, f"{label(field)} contains a character that could not be read "
+                                       "(the text was not valid UTF-8). Type it again.")
+    return problems
+
+
 def label(name: str) -> str:
     """Return a field's name as a person reads it: 'case-0-discussion' is 'Case 1 discussion'."""
     words = [str(int(w) + 1) if w.isdigit() else w for w in re.split(r"[-_]", name) if w]
@@ -143,7 +162,10 @@ def label(name: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Refuse a form (or a query string sent with it) that holds what no field may, naming each field."""
+    """Refuse a form (or a query string sent with it) that holds what no field may, naming each field.
+
+    Call it before CSRF protection parses the form, so the body's own bytes can still be read.
+    """
 
     @app.before_request
     def refuse_bad_text() -> tuple[str, int] | None:
@@ -153,7 +175,10 @@ def init_app(app: Flask) -> None:
             return None
         view = current_app.view_functions.get(request.endpoint or "")
         allowed = getattr(view, _MULTILINE, ())
-        problems = form_problems(request.args, ()) | form_problems(request.form, allowed)
+        problems = undecodable_fields(request.query_string)
+        if request.mimetype == "application/x-www-form-urlencoded":
+            problems |= undecodable_fields(request.get_data(cache=True))  # the form is parsed from this copy
+        problems = form_problems(request.args, ()) | form_problems(request.form, allowed) | problems
         if not problems:
             return None
         return render_template("input_refused.html", errors=problems), 400
