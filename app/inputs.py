@@ -62,6 +62,15 @@ def problem(value: str, *, multiline: bool) -> str | None:
     return f"contains {_describe(found.group())}" if found else None
 
 
+def user_agent() -> str | None:
+    """Return the request's User-Agent as the audit log keeps it: what it may hold, at most 500 characters."""
+    value = request.headers.get("User-Agent")
+    if value is None:
+        return None
+    # A header is not a field anyone typed: keep what can be stored rather than refuse the request.
+    return _NOT_IN_A_LINE.sub("", _NEVER.sub("", value))[:500] or None
+
+
 def has_control(value: str) -> bool:
     """Tell whether value holds any character a one-line field refuses."""
     return problem(value, multiline=False) is not None

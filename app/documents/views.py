@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 
-from ..inputs import lines_allowed
+from ..inputs import lines_allowed, user_agent
 from .answers import AnswerInvalid, answer_audit, request_changes
 from .answers import agree as agree_version
 from .download import download as download_version
@@ -51,7 +51,7 @@ REJECTIONS = {
 
 
 def _request() -> Request:
-    return Request(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+    return Request(ip=request.remote_addr, user_agent=user_agent())
 
 
 def _rejected(exc: LinkRejected) -> tuple[str, int]:

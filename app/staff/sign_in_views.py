@@ -9,7 +9,7 @@ from flask_login import login_user, logout_user
 
 from ..documents.people import email_address
 from ..extensions import limiter
-from ..inputs import InputInvalid
+from ..inputs import InputInvalid, user_agent
 from . import auth
 from .blueprint import bp
 
@@ -26,7 +26,7 @@ def sign_in() -> Any:
     except InputInvalid:
         errors = {"email": "Enter an email address in the correct format, like name@example.org"}
         return render_template("staff/sign_in.html", errors=errors, email=typed.strip()), 400
-    auth.request_sign_in(email, ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+    auth.request_sign_in(email, ip=request.remote_addr, user_agent=user_agent())
     return render_template("staff/sign_in_sent.html", email=typed.strip())  # as they typed it
 
 
@@ -44,7 +44,7 @@ def sign_in_link(token: str) -> Any:
 def sign_in_complete(token: str) -> Any:
     """Use up the sign-in link and start the session."""
     try:
-        user = auth.complete_sign_in(token, ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+        user = auth.complete_sign_in(token, ip=request.remote_addr, user_agent=user_agent())
     except auth.SignInRejected as exc:
         return render_template("staff/sign_in_rejected.html", reason=exc.reason), 410
     session.clear()

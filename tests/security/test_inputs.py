@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEvent
 from app.config import PROJECT_ROOT
 from app.documents.kinds import FieldError, kind, resolve_fields
-from app.documents.models import Document, Party
+from app.documents.models import Answer, Document, Party
 from app.documents.people import parse_person
 from app.extensions import db
 from app.inputs import InputInvalid, clean_line, clean_text, problem
@@ -296,3 +296,20 @@ def test_a_profile_file_with_an_escaped_nul_is_refused_on_load(runner, app, tmp_
 def test_the_bundled_profiles_still_pass():
     for path in sorted((TEMPLATES / "trusts").glob("*.toml")):
         assert validate_profile(tomllib.loads(path.read_text(encoding="utf-8")), TEMPLATES) == [], path
+
+
+def test_a_typed_name_with_nul_is_refused_and_a_user_agent_is_kept_without_it(app, runner, client, mailbox, trusts,
+                                                                             wait):
+    create_and_send(app, runner, wait)
+    url = mailbox.link(mailbox.to("sam@example.org", "Please read and agree")[0])
+    token = csrf(client.get(path_of(url)).text)
+    before = counts(app)
+    refused = client.post(path_of(url) + "/agree", data={"csrf_token": token, "confirm": "yes",
+                                                         "full_name": "Sam\x00 O'Brien"})
+    assert refused.status_code == 400 and "Full name contains a control character (U+0000" in refused.text
+    assert counts(app) == before
+    agreed = client.post(path_of(url) + "/agree", headers={"User-Agent": "Mail\x00Reader\x1b/1"},
+                         data={"csrf_token": token, "confirm": "yes", "full_name": "Sam O'Brien <Head> & Co"})
+    assert agreed.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Answer.user_agent)) == "MailReader/1"
