@@ -14,6 +14,7 @@ from . import (
     conversion,
     demo,
     documents,
+    inputs,
     jobs,
     logs,
     mail,
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
+    inputs.init_app(app)  # before CSRF, which parses the form: the raw bytes are checked first
     csrf.init_app(app)
     database.init_app(app)
     jobs.init_app(app)

@@ -12,8 +12,13 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from .inputs import InputInvalid, clean_line, clean_text
+
 NUMBER_DEFAULTS = ("review_period_months", "link_expiry_days", "session_interval_days")
 CASE_NOTE = "anonymised case reference (initials or case-system id), never a child's name"
+MAX_FIELD = 20000
+# Keys of list items that are long text (line breaks allowed); every other key is one line.
+LONG_ITEM_KEYS = frozenset({"text", "discussion", "advice", "actions", "comments", "answer"})
 
 
 class FieldError(Exception):
@@ -202,10 +207,15 @@ def resolve_fields(spec: Kind, given: dict[str, Any], profile: dict[str, Any], t
     resolved: dict[str, Any] = {"terms": dict(terms)}
     for name, value in given.items():
         if name in terms and name not in spec.field_names:
-            if not isinstance(value, str) or not value.strip():
+            try:
+                term = clean_text(value, name, max_length=MAX_FIELD)
+            except InputInvalid as exc:
+                problems.append(str(exc))
+                continue
+            if not term:
                 problems.append(f"{name}: must not be empty")
             else:
-                resolved["terms"][name] = value.strip()
+                resolved["terms"][name] = term
     for f in spec.fields:
         value = given.get(f.name)
         try:
@@ -238,11 +248,7 @@ def _clean(f: Field, value: Any, terms: dict[str, str]) -> Any:
         if f.required and not value:
             raise ValueError("required")
         return value or ""
-    if not isinstance(value, str):
-        raise ValueError("must be text")
-    value = value.strip()
-    if len(value) > 20000:
-        raise ValueError("is too long (20,000 characters at most)")
+    value = _text_of(value, "", multiline=f.type == "multiline")
     if f.type == "date":
         try:
             return date.fromisoformat(value).isoformat()
@@ -250,9 +256,15 @@ def _clean(f: Field, value: Any, terms: dict[str, str]) -> Any:
             raise ValueError("not a date (use YYYY-MM-DD)") from None
     if f.type == "choice" and value not in f.choices:
         raise ValueError(f"must be one of {', '.join(f.choices)}")
-    if f.type == "text" and "\n" in value:
-        raise ValueError("must be one line")
     return value
+
+
+def _text_of(value: Any, where: str, *, multiline: bool) -> str:
+    """Return text checked by the one input rule, as a ValueError the caller names the field of."""
+    try:
+        return (clean_text if multiline else clean_line)(value, where, max_length=MAX_FIELD)
+    except InputInvalid as exc:
+        raise ValueError(f"{where}: {exc.message}" if where else exc.message) from None
 
 
 def _clean_list(f: Field, value: Any) -> list[Any]:
@@ -269,7 +281,7 @@ def _clean_list(f: Field, value: Any) -> list[Any]:
     if not f.item:
         if not all(isinstance(v, str) and v.strip() for v in value):
             raise ValueError("each item must be non-empty text")
-        return [v.strip() for v in value]
+        return [_text_of(v, f"item {index}", multiline=False) for index, v in enumerate(value, start=1)]
     items = []
     for index, entry in enumerate(value, start=1):
         if not isinstance(entry, dict):
@@ -279,7 +291,8 @@ def _clean_list(f: Field, value: Any) -> list[Any]:
             raise ValueError(f"item {index} has unknown keys {', '.join(unknown)}")
         if not all(isinstance(v, str) for v in entry.values()):
             raise ValueError(f"item {index}: every value must be text")
-        items.append({k: entry.get(k, "").strip() for k in f.item})
+        items.append({k: _text_of(entry.get(k, ""), f"item {index} {k}", multiline=k in LONG_ITEM_KEYS)
+                      for k in f.item})
     if f.name == "actions":
         for index, action in enumerate(items, start=1):
             if not action["what"]:

@@ -15,6 +15,7 @@ from .audit import EventType
 from .db import transaction
 from .documents.models import Document, DocumentVersion
 from .extensions import db
+from .inputs import user_agent
 from .staff.access import visible
 from .storage import StoredFile, sha256_hex
 from .trusts.seal_keys import trusted_fingerprints, tsa_roots
@@ -83,5 +84,5 @@ def verify_upload() -> tuple[str, int] | str:
     data = upload.read() if upload else b""
     if not data:
         return render_template("verify.html", verdict=None, error="Choose a PDF file to check"), 400
-    verdict = check(data, ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+    verdict = check(data, ip=request.remote_addr, user_agent=user_agent())
     return render_template("verify.html", verdict=verdict, error=None)

@@ -11,6 +11,7 @@ from .. import audit
 from ..audit import EventType
 from ..db import transaction
 from ..extensions import db
+from ..inputs import problem
 from ..jobs import Job, dispatch
 from ..kinds import kind
 from . import notify
@@ -47,7 +48,9 @@ def agree(token: str, *, confirmed: bool, typed_name: str, request: Request) -> 
     problems = {}
     if not confirmed:
         problems["confirm"] = "Tick the box to confirm you agree this is an accurate record"
-    if not typed_name.strip():
+    if found := problem(typed_name, multiline=False):
+        problems["full_name"] = f"Your full name {found}: type it again"
+    elif not typed_name.strip():
         problems["full_name"] = "Type your full name"
     elif not names_match(typed_name, link.party.name):
         problems["full_name"] = f"Type your full name as it appears on the document: {link.party.name}"
@@ -69,6 +72,8 @@ def agree(token: str, *, confirmed: bool, typed_name: str, request: Request) -> 
 def request_changes(token: str, *, reason: str, request: Request) -> Document:
     """Record a party's request for changes and tell the author."""
     resolve_link(token, LinkPurpose.AGREE)
+    if found := problem(reason, multiline=True):
+        raise AnswerInvalid({"reason": f"What needs to change {found}: remove it and try again"})
     reason = reason.strip()
     if not reason:
         raise AnswerInvalid({"reason": "Say what needs to change"})
@@ -121,7 +126,9 @@ def answer_audit(token: str, *, answers: list[dict[str, str]], respondent_name: 
     link = resolve_link(token, LinkPurpose.ANSWER)
     questions = link.version.document.trust.profile.get("audit", {}).get("questions", [])
     problems = audit_answer_problems(questions, answers)
-    if len(respondent_name) > 200:
+    if found := problem(respondent_name, multiline=False):
+        problems["respondent_name"] = f"Your name {found}"
+    elif len(respondent_name) > 200:
         problems["respondent_name"] = "Keep the name under 200 characters"
     if problems:
         raise AnswerInvalid(problems)
@@ -156,6 +163,10 @@ def audit_answer_problems(questions: list[dict[str, Any]], answers: list[dict[st
         return {"answer-1": "Answer every question"}
     for number, (question, answer) in enumerate(zip(questions, answers, strict=True), start=1):
         value = answer.get("answer", "").strip()
+        found = problem(value, multiline=True) or problem(answer.get("comments", ""), multiline=True)
+        if found:
+            problems[f"answer-{number}"] = f"Question {number}: your answer {found}"
+            continue
         if question["answer"] == "number":
             if not value.isdigit() or len(value) > 6:
                 problems[f"answer-{number}"] = f"Question {number}: give a whole number, such as 6"

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..extensions import db
+from ..inputs import InputInvalid, clean_line, tree_problems
 from ..jobs import is_eager
 from ..kinds import FieldError
 from ..trusts.models import Trust
@@ -19,7 +20,7 @@ from .create import create_document
 from .download import download
 from .links import resend_link
 from .models import Document
-from .people import parse_person
+from .people import MAX_NAME, parse_person
 from .queries import party_statuses, successor_of, timeline
 from .records import DocumentNotFound, NotAllowed, get_document
 from .revise import cancel, revise
@@ -50,11 +51,18 @@ def fields_from_options(pairs: tuple[str, ...], data_file: Path | None) -> dict[
             fail(f"{data_file}: not readable JSON ({exc})")
         if not isinstance(loaded, dict):
             fail(f"{data_file}: must be a JSON object of field names to values")
+        # Each field's own rule (one line or long text) is checked when the fields are resolved.
+        problems = tree_problems(loaded, "")
+        if problems:
+            fail("\n".join([f"{data_file}: some text cannot be accepted:", *(f"  - {p}" for p in problems)]))
         fields.update(loaded)
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             fail(f"--set {pair!r}: use FIELD=VALUE")
+        problems = tree_problems({name.strip(): value}, "")
+        if problems:
+            fail(f"--set {problems[0]}")
         fields[name.strip()] = value
     return fields
 
@@ -82,10 +90,10 @@ def _create(kind_name: str, trust_slug: str, supervisor: str | None, supervisees
         document = create_document(
             trust_slug=trust_slug,
             kind_name=kind_name,
-            supervisor=parse_person(supervisor) if supervisor else None,
-            supervisees=[parse_person(p) for p in supervisees],
+            supervisor=parse_person(supervisor, "--supervisor") if supervisor else None,
+            supervisees=[parse_person(p, "--supervisee") for p in supervisees],
             fields=fields_from_options(pairs, data_file),
-            author=parse_person(author) if author else None,
+            author=parse_person(author, "--author") if author else None,
         )
     except FieldError as exc:
         fail("\n".join([f"the {kind_name} was not created:", *(f"  - {p}" for p in exc.problems)]))
@@ -241,7 +249,7 @@ def documents_cancel(document_id: int, reason: str) -> None:
     document = _document(document_id)
     try:
         cancel(document.id, reason=reason, actor="command line")
-    except InvalidTransition as exc:
+    except (InvalidTransition, FieldError) as exc:
         fail(str(exc))
     click.echo(f"{document.reference} cancelled")
 
@@ -284,7 +292,10 @@ def actions_list(trust_slug: str, show_all: bool) -> None:
 def actions_done(action_id: int, actor: str) -> None:
     """Mark an agreed action done (recorded in the audit log)."""
     try:
-        action = mark_done(action_id, actor=actor)
+        action = mark_done(action_id, actor=clean_line(actor, "--by", max_length=MAX_NAME))
+    except InputInvalid as exc:
+        fail(str(exc))
+        raise
     except ActionNotFound:
         fail(f"no action {action_id}")
         raise

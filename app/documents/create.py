@@ -17,7 +17,7 @@ from ..trusts.models import Trust
 from .context import long_date
 from .links import issue_link
 from .models import Document, DocumentVersion, LinkPurpose, Party
-from .people import Person, pair_key
+from .people import Person, checked_person, pair_key
 from .records import template_path
 from .states import State
 
@@ -39,6 +39,10 @@ def create_document(
     trust = db.session.scalar(select(Trust).where(Trust.slug == trust_slug))
     if trust is None:
         raise FieldError([f"no trust {trust_slug!r} is installed (flask trusts load)"])
+    # Every way in (form, command, reissue) gives people validated the same way here.
+    supervisor = checked_person(supervisor, "supervisor") if supervisor else None
+    supervisees = [checked_person(p, "supervisee") for p in supervisees]
+    author = checked_person(author, "author") if author else None
     _check_people_and_form(spec, trust, supervisor, supervisees)
     resolved = resolve_fields(spec, fields, trust.profile, today or date.today())
     author = author or supervisor or supervisees[0]

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 
 from ..audit.models import AuditEvent
 from ..extensions import db
+from ..inputs import has_control
 from ..kinds import KINDS
 from .models import Answer, Decision, Document, Link, LinkPurpose, Party
 from .states import State
@@ -135,10 +136,13 @@ class Search:
     text: str = ""
     created_from: date | None = None
     created_to: date | None = None
+    impossible: bool = False  # a filter held text no document can hold: nothing matches
 
     @classmethod
     def from_args(cls, args: Any) -> Search:
         """Read the filters from a query string."""
+        if any(has_control(v) for v in args.values()):
+            return cls(impossible=True)
         return cls(
             kind=args.get("kind", "") if args.get("kind") in KINDS else "",
             state=args.get("state", "") if args.get("state") in {s.value for s in State} else "",
@@ -151,6 +155,8 @@ class Search:
 
     def apply(self, query: Select) -> Select:
         """Narrow a document query by these filters."""
+        if self.impossible:
+            return query.where(false())
         if self.kind:
             query = query.where(Document.kind == self.kind)
         if self.state:

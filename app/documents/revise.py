@@ -8,8 +8,9 @@ from .. import audit
 from ..audit import EventType
 from ..db import transaction, utcnow
 from ..extensions import db
+from ..inputs import InputInvalid, clean_line, clean_text
 from ..jobs import Job, dispatch
-from ..kinds import kind, resolve_fields
+from ..kinds import FieldError, kind, resolve_fields
 from .links import revoke_open_links
 from .models import Document, DocumentVersion
 from .records import NotAllowed, locked_document
@@ -20,6 +21,10 @@ REVISABLE = (State.CHANGES_REQUESTED, State.AWAITING_AGREEMENT)
 
 def revise(document_id: int, *, fields: dict[str, str], note: str, actor: str) -> Document:
     """Make a new version from the current one with changed fields, and send it to everyone."""
+    try:
+        note = clean_line(note, "note", max_length=500)
+    except InputInvalid as exc:
+        raise FieldError([str(exc)]) from None
     with transaction():
         document = locked_document(document_id)
         if document.state not in REVISABLE:
@@ -31,7 +36,7 @@ def revise(document_id: int, *, fields: dict[str, str], note: str, actor: str) -
         resolved = resolve_fields(kind(document.kind), merged, document.trust.profile, date.today())
         current.superseded_at = utcnow()
         revoke_open_links(current)
-        version = DocumentVersion(number=current.number + 1, fields=resolved, note=note.strip() or None)
+        version = DocumentVersion(number=current.number + 1, fields=resolved, note=note or None)
         document.versions.append(version)
         document.take_fields(version)
         document.move_to(State.PREPARING)
@@ -40,7 +45,7 @@ def revise(document_id: int, *, fields: dict[str, str], note: str, actor: str) -
             EventType.REVISED,
             document_id=document.id,
             actor=actor,
-            details={"from_version": current.number, "version": version.number, "note": note.strip()[:500]},
+            details={"from_version": current.number, "version": version.number, "note": note},
         )
         dispatch(Job.PREPARE_VERSION, version.id)
     return document
@@ -48,8 +53,12 @@ def revise(document_id: int, *, fields: dict[str, str], note: str, actor: str) -
 
 def cancel(document_id: int, *, reason: str, actor: str) -> Document:
     """Cancel a document that is not yet agreed; its links stop working."""
+    try:
+        reason = clean_text(reason, "reason", max_length=500)
+    except InputInvalid as exc:
+        raise FieldError([str(exc)]) from None
     with transaction():
         document = locked_document(document_id)
         document.move_to(State.CANCELLED)
-        audit.record(EventType.CANCELLED, document_id=document.id, actor=actor, details={"reason": reason[:500]})
+        audit.record(EventType.CANCELLED, document_id=document.id, actor=actor, details={"reason": reason})
     return document

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 
+from ..inputs import lines_allowed, user_agent
 from .answers import AnswerInvalid, answer_audit, request_changes
 from .answers import agree as agree_version
 from .download import download as download_version
@@ -50,7 +51,7 @@ REJECTIONS = {
 
 
 def _request() -> Request:
-    return Request(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+    return Request(ip=request.remote_addr, user_agent=user_agent())
 
 
 def _rejected(exc: LinkRejected) -> tuple[str, int]:
@@ -156,6 +157,7 @@ def agree(token: str) -> Response | tuple[str, int] | str:
 
 
 @bp.post("/s/<token>/changes")
+@lines_allowed("reason")
 def changes(token: str) -> Response | tuple[str, int] | str:
     """Record the party's request for changes."""
     try:
@@ -226,6 +228,7 @@ def answer_form(token: str) -> Response | tuple[str, int] | str:
 
 
 @bp.post("/a/<token>")
+@lines_allowed("answer-*", "comments-*")
 def answer(token: str) -> Response | tuple[str, int] | str:
     """Record the audit's answers; the supervisee is then sent the document to agree."""
     form = request.form

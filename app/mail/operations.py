@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from email.headerregistry import Address
@@ -138,13 +139,13 @@ def _failed(email: OutboundEmail, message: EmailMessage | None, exc: Exception) 
     error = f"{type(exc).__name__}: {exc}"[:1000]
     final = email.attempts >= int(config["MAIL_MAX_ATTEMPTS"])
     delay = float(config["MAIL_RETRY_BASE_SECONDS"]) * 2 ** (email.attempts - 1)
+    if final:  # every give-up leaves the message on disk, whether or not it could be built
+        keep_undelivered(email, message, error)
     with transaction():
         email.last_error = error
         email.claimed_until = None
         if final:
             email.status = OutboundEmail.FAILED
-            if message is not None:
-                _keep_undelivered(message, email.id)
             audit.record(
                 EventType.EMAIL_FAILED,
                 document_id=email.document_id,
@@ -157,8 +158,42 @@ def _failed(email: OutboundEmail, message: EmailMessage | None, exc: Exception) 
     return None if final else delay
 
 
-def _keep_undelivered(message: EmailMessage, email_id: int) -> None:
-    """Write a message that could not be sent to disk, so nothing is lost."""
+def keep_undelivered(email: OutboundEmail, message: EmailMessage | None, error: str) -> Path | None:
+    """Write an email that was given up to OUTPUT_DIR/undelivered (.eml, or .txt if it could not be built)."""
     folder = Path(current_app.config["OUTPUT_DIR"]) / "undelivered"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"email-{email_id}.eml").write_bytes(bytes(message))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if message is not None:
+            path = folder / f"email-{email.id}.eml"
+            path.write_bytes(bytes(message))
+        else:
+            path = folder / f"email-{email.id}.txt"
+            path.write_text(_unbuilt(email, error), encoding="utf-8")
+    except OSError as exc:  # the give-up is still recorded; say loudly that the copy is missing
+        log.error("email %s could not be written to %s: %s", email.id, folder, type(exc).__name__)
+        return None
+    return path
+
+
+def _unbuilt(email: OutboundEmail, error: str) -> str:
+    """Return what is known of an email that could not be built; values are JSON so nothing is hidden."""
+    lines = [
+        "Countersign could not build this email, so it was never sent.",
+        f"To name: {json.dumps(email.to_name)}",
+        f"To email: {json.dumps(email.to_email)}",
+        f"Template: {json.dumps(email.template)}",
+        f"Document: {email.document_id or '-'}",
+        f"Attempts: {email.attempts}",
+        f"Error: {json.dumps(error)}",
+    ]
+    try:
+        context = dict(email.context)
+        if email.link_kind is not None and email.link_id is not None:
+            context["url"] = link_url(email.link_kind, email.link_id)
+        subject, body = render_email(email.template, context)
+    except Exception as exc:  # the template itself may be what fails: keep the context
+        lines += [f"Not rendered: {json.dumps(f'{type(exc).__name__}: {exc}')}", "", "Context:",
+                  json.dumps(email.context, indent=2, sort_keys=True, default=str)]
+    else:
+        lines += [f"Subject: {json.dumps(subject)}", "", body]
+    return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from ..documents.people import Request
+from ..inputs import user_agent
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 STATE_COLOURS = {
@@ -17,7 +18,7 @@ STATE_COLOURS = {
 
 def who() -> Request:
     """Return where the current request came from, for the audit log."""
-    return Request(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+    return Request(ip=request.remote_addr, user_agent=user_agent())
 
 
 @bp.app_template_filter("state_label")

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from .. import audit
 from ..audit import EventType
 from ..db import transaction
-from ..documents.people import EMAIL
+from ..documents.people import email_address, person_name
 from ..extensions import db
+from ..inputs import clean_line
 from ..trusts.models import Trust
 from .auth import bump_session_generation
 from .models import Role, User
@@ -20,14 +21,13 @@ users_cli = AppGroup("users", help="Staff who sign in.")
 
 def create_user(email: str, *, name: str, role: str, trust_slug: str, school: str | None) -> User:
     """Add a person to a trust; raise ValueError with a clear message for bad input."""
-    email = email.strip().lower()
-    if not EMAIL.match(email):
-        raise ValueError(f"{email!r} is not an email address")
+    # The same rules as a party's name and address on the create form and the document commands.
+    email = email_address(email)
+    name = person_name(name)
+    school = clean_line(school or "", "school") or None
     if role not in {r.value for r in Role}:
         raise ValueError(f"role must be one of {', '.join(r.value for r in Role)}")
-    if not name.strip():
-        raise ValueError("name must not be empty")
-    if role == Role.LEAD and not (school or "").strip():
+    if role == Role.LEAD and not school:
         raise ValueError("a safeguarding lead needs --school")
     trust = db.session.scalar(select(Trust).where(Trust.slug == trust_slug))
     if trust is None:
@@ -35,7 +35,7 @@ def create_user(email: str, *, name: str, role: str, trust_slug: str, school: st
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise ValueError(f"{email} already has an account")
     with transaction():
-        user = User(email=email, name=name.strip(), role=role, trust=trust, school=(school or "").strip() or None)
+        user = User(email=email, name=name, role=role, trust=trust, school=school)
         db.session.add(user)
     return user
 

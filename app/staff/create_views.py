@@ -14,12 +14,13 @@ from ..documents.create import create_document
 from ..documents.pages import page_count, page_png
 from ..documents.people import Person
 from ..documents.preview import cached_preview, preview
+from ..inputs import lines_allowed
 from ..kinds import KINDS, FieldError, resolve_fields
 from ..rendering import RenderError
 from . import access
 from .blueprint import bp
 from .form_pages import errors_for, form_page, people_from_form, prefill
-from .forms import fields_from_form
+from .forms import LONG_TEXT, fields_from_form
 
 PREVIEWS_KEPT = 10  # the newest previews a session may see the pages of
 
@@ -45,6 +46,7 @@ def create_kind(kind_name: str) -> Any:
 
 
 @bp.post("/create/<kind_name>")
+@lines_allowed(*LONG_TEXT)
 @access.allowed(access.can_create)
 def create_kind_submit(kind_name: str) -> Any:
     """Preview the filled-in document as page images, go back to edit it, or send it."""

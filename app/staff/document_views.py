@@ -27,6 +27,7 @@ from ..documents.revise import REVISABLE
 from ..documents.revise import cancel as cancel_document
 from ..documents.revise import revise as revise_document
 from ..documents.states import InvalidTransition, State
+from ..inputs import lines_allowed
 from ..kinds import KINDS, FieldError, kind
 from ..reviews.reissue import reissue as reissue_contract
 from ..reviews.reissue import reissue_changes
@@ -34,7 +35,7 @@ from . import access
 from .blueprint import bp, who
 from .dashboard import attention
 from .form_pages import errors_for, form_page
-from .forms import fields_from_form, form_from_fields
+from .forms import LONG_TEXT, fields_from_form, form_from_fields
 
 
 @bp.get("/")
@@ -119,7 +120,7 @@ def cancel(document_id: int) -> Any:
         try:
             cancel_document(found.id, reason=reason, actor=current_user.label)
             flash("The document has been cancelled. Its links no longer work.", "success")
-        except InvalidTransition as exc:
+        except (InvalidTransition, FieldError) as exc:
             flash(str(exc).capitalize() + ".", "error")
     return redirect(url_for("staff.document", document_id=found.id), code=303)
 
@@ -152,6 +153,7 @@ def revise(document_id: int) -> Any:
 
 
 @bp.post("/documents/<int:document_id>/revise")
+@lines_allowed(*LONG_TEXT)
 @access.allowed(access.signed_in)
 def revise_submit(document_id: int) -> Any:
     """Make and send a new version."""

@@ -30,22 +30,30 @@ def people_from_form(spec: Kind, form: Any) -> tuple[Person | None, list[Person]
             problems.append("supervisor: Enter the supervisor's full name and email")
         else:
             try:
-                supervisor = parse_person(form["supervisor"])
-            except FieldError:
-                problems.append("supervisor: Write the supervisor as Full Name <email@example.org>")
+                supervisor = parse_person(form["supervisor"], "supervisor")
+            except FieldError as exc:
+                problems.append(f"supervisor: {_instruction(exc, 'the supervisor')}")
     label = "supervisee" if not spec.many_supervisees else "each supervisee"
     supervisees = []
     for number, line in enumerate(x for x in form.get("supervisees", "").splitlines() if x.strip()):
         try:
-            supervisees.append(parse_person(line))
-        except FieldError:
-            problems.append(f"supervisees: Write {label} as Full Name <email@example.org> (line {number + 1})")
+            supervisees.append(parse_person(line, "supervisees"))
+        except FieldError as exc:
+            problems.append(f"supervisees: {_instruction(exc, label)} (line {number + 1})")
     if not supervisees and not any(p.startswith("supervisees") for p in problems):
         problems.append("supervisees: Enter each supervisee's full name and email" if spec.many_supervisees
                         else "supervisees: Enter the supervisee's full name and email")
     if problems:
         raise FieldError(problems)
     return supervisor, supervisees
+
+
+def _instruction(exc: FieldError, who: str) -> str:
+    """Say how to write a person, or what is wrong with the name or address they were given."""
+    reason = exc.problems[0].partition(": ")[2]
+    if reason.startswith("the "):  # the name or the address itself is at fault: say which and why
+        return f"Check {who}: {reason}"
+    return f"Write {who} as Full Name <email@example.org>"
 
 
 def errors_for(exc: FieldError) -> dict[str, str]:

@@ -6,11 +6,14 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from ..kinds import Kind, terms_of
+from ..kinds import KINDS, Kind, terms_of
 
 CASE_SLOTS = 3
 ACTION_SLOTS = 5
 LIST_OF_TEXT = ("agenda_items", "extra_items")
+# The form's textareas: only these may hold line breaks and tabs (every other field is one line).
+LONG_TEXT = ("supervisees", *LIST_OF_TEXT, "section-*", "case-*-discussion", "case-*-advice", "case-*-actions",
+             "term-*", *sorted({f.name for spec in KINDS.values() for f in spec.fields if f.type == "multiline"}))
 
 
 def fields_from_form(spec: Kind, profile: dict[str, Any], form: MultiDict, *, all_terms: bool = False) -> dict[str, Any]:

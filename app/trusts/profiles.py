@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..db import transaction
 from ..extensions import db
+from ..inputs import problem, tree_problems
 from ..kinds import KINDS
 from .models import Trust
 
@@ -47,12 +48,15 @@ def read_profile(path: Path, templates_dir: Path) -> dict[str, Any]:
 
 def validate_profile(data: dict[str, Any], templates_dir: Path) -> list[str]:
     """Return a sentence for every bad or missing field of a profile."""
-    problems: list[str] = []
+    # Text a document or an email prints: no control characters or broken Unicode anywhere.
+    problems: list[str] = tree_problems(data, "")
     slug = data.get("slug")
     if not isinstance(slug, str) or not SLUG.match(slug):
         problems.append("slug: required, lowercase letters, digits and hyphens")
     if not isinstance(data.get("name"), str) or not data["name"].strip():
         problems.append("name: required text")
+    elif found := problem(data["name"], multiline=False):
+        problems.append(f"name: {found}")
     defaults = data.get("defaults")
     if not isinstance(defaults, dict):
         problems.append("[defaults]: required table")
@@ -86,7 +90,7 @@ def validate_profile(data: dict[str, Any], templates_dir: Path) -> list[str]:
     agenda = data.get("agenda", {})
     if not isinstance(agenda, dict) or not _texts(agenda.get("items", [])):
         problems.append("agenda.items: must be a list of text")
-    return problems
+    return list(dict.fromkeys(problems))  # a bad character may be found by two checks: say it once
 
 
 def _texts(value: Any) -> bool:
@@ -125,6 +129,9 @@ def _record_problems(record: Any) -> list[str]:
         problems.append("record.sections: must be a list of section titles")
     elif len(set(sections)) != len(sections):
         problems.append("record.sections: titles must differ")
+    else:
+        problems += [f"record.sections[{n}]: {found}" for n, title in enumerate(sections, start=1)
+                     if (found := problem(title, multiline=False))]
     if not isinstance(record.get("actions_table", True), bool):
         problems.append("record.actions_table: must be true or false")
     return problems

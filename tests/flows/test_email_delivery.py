@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.mail.models import OutboundEmail
+from app.mail.operations import deliver
 
 from .conftest_helpers import BROKER
 from .test_contract_spine import create
@@ -81,3 +82,60 @@ def test_the_sweep_removes_conversion_folders_of_dead_processes(app, tmp_path):
     alive.mkdir()
     assert remove_orphaned_conversion_folders(tmp_path) == 1
     assert not dead.exists() and alive.exists()
+
+
+CHANGES = {"name": "Sam\rPatel", "title": "Supervision contract", "reference": "CS-000001", "version": 1,
+           "requester": "Alex Morgan", "requester_role": "supervisor", "reason": "The venue is wrong"}
+
+
+def outbox_row(app, **fields):
+    """Put an email in the outbox directly, as an older release or a bad import could have left it."""
+    with app.app_context():
+        email = OutboundEmail(template="changes_requested", to_email="sam@example.org", **fields)
+        db.session.add(email)
+        db.session.commit()
+        return email.id
+
+
+def test_an_email_that_cannot_even_be_built_is_still_written_to_disk(app, tmp_path):
+    app.config.update(OUTPUT_DIR=str(tmp_path), MAIL_MAX_ATTEMPTS=1)
+    email_id = outbox_row(app, to_name="Sam\rPatel", context=CHANGES)
+    with app.app_context():
+        assert deliver(email_id) is None  # given up: no retry
+        email = db.session.get(OutboundEmail, email_id)
+        assert email.status == "failed" and "CR or LF" in email.last_error
+        failed = db.session.scalar(select(AuditEvent).where(AuditEvent.type == "email_failed"))
+        assert failed.details["to"] == "sam@example.org"
+    kept = (tmp_path / "undelivered" / f"email-{email_id}.txt").read_text(encoding="utf-8")
+    assert 'To name: "Sam\\rPatel"' in kept and 'To email: "sam@example.org"' in kept
+    assert "address parts cannot contain CR or LF" in kept
+    assert "Subject:" in kept and "The venue is wrong" in kept  # the rendered message, so nothing is lost
+    assert not list((tmp_path / "undelivered").glob("*.eml"))
+
+
+def test_an_email_whose_template_cannot_render_keeps_its_context(app, tmp_path):
+    app.config.update(OUTPUT_DIR=str(tmp_path), MAIL_MAX_ATTEMPTS=1)
+    email_id = outbox_row(app, to_name="Sam Patel", context={"reason": "The venue is wrong"})  # most keys missing
+    with app.app_context():
+        deliver(email_id)
+        assert db.session.get(OutboundEmail, email_id).status == "failed"
+    kept = (tmp_path / "undelivered" / f"email-{email_id}.txt").read_text(encoding="utf-8")
+    assert "Not rendered:" in kept and "UndefinedError" in kept
+    assert '"reason": "The venue is wrong"' in kept
+
+
+def test_an_email_built_but_never_accepted_is_written_as_eml_on_its_last_try(app, runner, trusts, tmp_path):
+    app.config.update(OUTPUT_DIR=str(tmp_path), SMTP_PORT=closed_port(), MAIL_MAX_ATTEMPTS=2)
+    create(runner)
+    assert [e.status for e in emails(app)] == ["queued", "queued"]
+    assert not (tmp_path / "undelivered").exists()  # not on a try that will be retried
+    with app.app_context():
+        for email in emails(app):
+            db.session.get(OutboundEmail, email.id).next_attempt_at = None
+        db.session.commit()
+        for email in emails(app):
+            assert deliver(email.id) is None
+    assert [e.status for e in emails(app)] == ["failed", "failed"]
+    kept = sorted((tmp_path / "undelivered").glob("email-*.eml"))
+    assert [p.name for p in kept] == [f"email-{e.id}.eml" for e in emails(app)]
+    assert any(b"sam@example.org" in p.read_bytes() for p in kept)
