@@ -81,3 +81,19 @@ def test_the_sweep_removes_conversion_folders_of_dead_processes(app, tmp_path):
     alive.mkdir()
     assert remove_orphaned_conversion_folders(tmp_path) == 1
     assert not dead.exists() and alive.exists()
+
+
+def test_a_retry_delivered_before_its_back_off_ends_sends_nothing(app, runner, mailbox, trusts):
+    from app.mail.operations import deliver
+
+    working = app.config["SMTP_PORT"]
+    app.config["SMTP_PORT"] = closed_port()
+    app.config["MAIL_RETRY_BASE_SECONDS"] = 60
+    create(runner)
+    app.config["SMTP_PORT"] = working
+    first = emails(app)[0]
+    with app.app_context():
+        assert deliver(first.id) is None  # a duplicate or early message: the back-off still holds
+    again = emails(app)[0]
+    assert (again.status, again.attempts) == ("queued", 1)
+    assert mailbox.messages == []
