@@ -22,13 +22,13 @@ from . import (
     storage,  # noqa: F401  (its model is registered on import; it attaches nothing)
     sweep,
     trusts,
-    verify,
+    verification,
 )
 from . import db as database
 from .extensions import csrf, db, limiter, migrate
 
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
-FEATURES = (conversion, audit, mail, trusts, documents, reviews, staff, verify, sweep, demo)
+FEATURES = (conversion, audit, mail, trusts, documents, reviews, staff, verification, sweep, demo)
 TOKEN_PATH = re.compile(r"/(s|d|a|staff/sign-in)/[A-Za-z0-9_.\-]+")
 
 
