@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.mail.models import OutboundEmail
+from app.mail.operations import deliver
 
 from .conftest_helpers import BROKER
 from .test_contract_spine import create
@@ -84,8 +85,6 @@ def test_the_sweep_removes_conversion_folders_of_dead_processes(app, tmp_path):
 
 
 def test_a_retry_delivered_before_its_back_off_ends_sends_nothing(app, runner, mailbox, trusts):
-    from app.mail.operations import deliver
-
     working = app.config["SMTP_PORT"]
     app.config["SMTP_PORT"] = closed_port()
     app.config["MAIL_RETRY_BASE_SECONDS"] = 60
