@@ -20,17 +20,17 @@ from . import (
     mail,
     reviews,
     staff,
-    storage,  # noqa: F401  (its model is registered on import; it attaches nothing)
+    storage,
     sweep,
     trusts,
-    verify,
+    verification,
 )
 from . import db as database
 from .extensions import csrf, db, limiter, migrate
 from .logs import TOKEN_PATH
 
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
-FEATURES = (conversion, storage, audit, mail, trusts, documents, reviews, staff, verify, sweep, demo)
+FEATURES = (conversion, storage, audit, mail, trusts, documents, reviews, staff, verification, sweep, demo)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

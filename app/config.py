@@ -28,6 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     # Celery broker; empty runs jobs eagerly in-process.
     "CELERY_BROKER_URL": None,
+    # The broker queue jobs go to and workers take them from (deployments sharing a broker differ).
+    "CELERY_QUEUE": "celery",
+    # Seconds between sweeps by Celery beat, which re-queue lost work (e.g. a killed worker's seal).
+    "SWEEP_SECONDS": 15,
     # Email: "outbox" writes .eml files under OUTPUT_DIR/outbox; "smtp" sends.
     "MAIL_BACKEND": "outbox",
     "MAIL_FROM": "Countersign <countersign@localhost>",

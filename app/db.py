@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, has_request_context, request
-from sqlalchemy import DateTime, event
+from flask import Flask, current_app, has_request_context, request
+from sqlalchemy import DateTime, Executable, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -85,6 +86,35 @@ def writes_during_read(*tables: str) -> Iterator[None]:
         yield
     finally:
         _writable_during_read.reset(token)
+
+
+@contextmanager
+def renewing(statement: Callable[[], Executable], every: float) -> Iterator[None]:
+    """Run statement() in its own short transaction every `every` seconds while the block runs.
+
+    A job holds a short claim and extends it here while it works, so a worker killed mid-job
+    lets its claim lapse within seconds. The thread never touches the scoped session (it
+    belongs to the job's thread): it borrows its own engine connection for each renewal.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stop = threading.Event()
+
+    def heartbeat() -> None:
+        with app.app_context():
+            while not stop.wait(every):
+                try:
+                    with db.engine.begin() as connection:
+                        connection.execute(statement())
+                except Exception:  # a database hiccup: the claim may lapse, the next beat tries again
+                    log.exception("could not renew a claim")
+
+    thread = threading.Thread(target=heartbeat, name="claim-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def init_app(app: Flask) -> None:

@@ -13,6 +13,12 @@ from .db import after_commit
 
 log = logging.getLogger(__name__)
 
+# Redis hands an unacknowledged message (its worker was killed) to another worker after this
+# long. Lost work normally comes back sooner, through a lapsed claim and the sweep; this is the
+# backstop. A retry must not wait longer than this, or Redis would deliver it a second time.
+VISIBILITY_TIMEOUT = 300
+LONGEST_COUNTDOWN = VISIBILITY_TIMEOUT - 60
+
 
 class Job(StrEnum):
     """Every background job, by the name its task is registered under."""
@@ -46,8 +52,10 @@ def init_app(app: Flask) -> Celery:
             "worker_prefetch_multiplier": 1,
             "worker_hijack_root_logger": False,
             "broker_connection_retry_on_startup": True,
+            "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT},
+            "task_default_queue": app.config["CELERY_QUEUE"],
             "beat_schedule": {
-                "sweep": {"task": Job.SWEEP.value, "schedule": 60.0},
+                "sweep": {"task": Job.SWEEP.value, "schedule": float(app.config["SWEEP_SECONDS"])},
                 "reminders": {"task": Job.SEND_REMINDERS.value, "schedule": 3600.0},
             },
         }
@@ -60,6 +68,11 @@ def init_app(app: Flask) -> Celery:
 def is_eager() -> bool:
     """Return whether jobs run in-process (no broker configured)."""
     return not current_app.config["CELERY_BROKER_URL"]
+
+
+def countdown(seconds: float) -> float:
+    """Return how long a retry may wait: at most LONGEST_COUNTDOWN (the sweep covers longer waits)."""
+    return min(seconds, LONGEST_COUNTDOWN)
 
 
 def dispatch(task_name: Job, *args: Any) -> None:

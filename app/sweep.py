@@ -67,7 +67,9 @@ def sweep() -> dict[str, int]:
                 Document.state == State.AGREED,
                 DocumentVersion.sealed_file_id.is_(None),
                 or_(
-                    DocumentVersion.seal_claimed_until.is_(None),
+                    # Never claimed: its own job may still be waiting in the queue.
+                    and_(DocumentVersion.seal_claimed_until.is_(None), Document.updated_at < now - GRACE),
+                    # Its worker stopped renewing the claim (it is gone), or a failure's pause is over.
                     DocumentVersion.seal_claimed_until < now,
                 ),
             )
@@ -111,7 +113,7 @@ def _alive(pid: int) -> bool:
 
 @shared_task(name=Job.SWEEP.value)
 def sweep_task() -> None:
-    """Run the sweep (Celery beat calls this every minute in the distributed setup)."""
+    """Run the sweep (Celery beat calls this every SWEEP_SECONDS in the distributed setup)."""
     sweep()
 
 

@@ -3,28 +3,23 @@ when COUNTERSIGN_CELERY_BROKER_URL is set — a real Celery worker on that broke
 
 from __future__ import annotations
 
-import asyncio
 import email
 import email.policy
-import json
 import os
 import re
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from asn1crypto import keys as asn1_keys
-from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -32,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps import DummyTimeStamper
 
-from .flows.conftest_helpers import eventually, settle
+from .flows.conftest_helpers import TimestampServer, eventually, settle, start_celery, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKER = os.environ.get("COUNTERSIGN_CELERY_BROKER_URL")
@@ -152,29 +147,9 @@ def timestamper(tsa_credentials: tuple[asn1_x509.Certificate, asn1_keys.PrivateK
 @pytest.fixture(scope="session")
 def http_tsa_url(tsa_credentials: tuple[asn1_x509.Certificate, asn1_keys.PrivateKeyInfo]) -> Iterator[str]:
     """Serve RFC 3161 over HTTP with pyHanko's DummyTimeStamper, as a real authority would."""
-    stamper = DummyTimeStamper(tsa_cert=tsa_credentials[0], tsa_key=tsa_credentials[1])
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
-            body = asyncio.run(stamper.async_request_tsa_response(request)).dump()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/timestamp-reply")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
+    server = TimestampServer(DummyTimeStamper(tsa_cert=tsa_credentials[0], tsa_key=tsa_credentials[1]))
+    with server.running():
+        yield server.url
 
 
 # --- application ---------------------------------------------------------------------------------
@@ -228,25 +203,12 @@ def worker(settings: dict[str, Any]) -> Iterator[subprocess.Popen[bytes] | None]
     import redis
 
     redis.Redis.from_url(BROKER).flushdb()
-    env = dict(os.environ)
-    env.update({f"COUNTERSIGN_{k}": v if isinstance(v, str) else json.dumps(v) for k, v in settings.items()})
-    log = open(Path(settings["OUTPUT_DIR"]) / "worker.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "app.worker", "worker", "--loglevel=INFO", "--concurrency=2"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while b"ready" not in (Path(settings["OUTPUT_DIR"]) / "worker.log").read_bytes():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the Celery worker did not start:\n" + (Path(settings["OUTPUT_DIR"]) / "worker.log").read_text())
-        time.sleep(0.2)
+    log_path = Path(settings["OUTPUT_DIR"]) / "worker.log"
+    proc = start_celery(settings, "worker", "--concurrency=2", log_path=log_path)
+    wait_until_ready(proc, log_path)
     yield proc
     proc.terminate()
     proc.wait(timeout=30)
-    log.close()
 
 
 @pytest.fixture

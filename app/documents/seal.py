@@ -9,12 +9,12 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, update
+from sqlalchemy import Executable, or_, update
 
 from .. import audit
 from ..audit import EventType, head_hash
 from ..conversion import get_converter
-from ..db import transaction, utcnow
+from ..db import renewing, transaction, utcnow
 from ..extensions import db
 from ..kinds import kind
 from ..rendering import append_evidence_page
@@ -29,7 +29,13 @@ from .records import form_of, locked_document
 from .states import State
 
 log = logging.getLogger(__name__)
-CLAIM = timedelta(minutes=10)
+# A short claim, renewed while the job works: a worker killed mid-seal lets it lapse within
+# CLAIM, and the sweep (every SWEEP_SECONDS) hands the seal to another worker.
+CLAIM = timedelta(seconds=30)
+RENEW_EVERY = CLAIM.total_seconds() / 3
+# A seal that failed (say, no timestamp authority answered) keeps its claim this long, so the
+# sweep does not try it again on every pass; the job's own retries back off further.
+FAILURE_PAUSE = timedelta(minutes=1)
 
 
 def seal(version_id: int) -> bool:
@@ -37,13 +43,18 @@ def seal(version_id: int) -> bool:
     if not _claim(version_id):
         return False
     try:
-        return _seal_claimed(version_id)
+        with renewing(lambda: _renewal(version_id), every=RENEW_EVERY):
+            try:
+                return _seal_claimed(version_id)
+            except BaseException:
+                db.session.rollback()  # free SQLite's write lock before waiting for the heartbeat
+                raise
     except BaseException:
         with transaction():
             db.session.execute(
                 update(DocumentVersion)
                 .where(DocumentVersion.id == version_id, DocumentVersion.sealed_file_id.is_(None))
-                .values(seal_claimed_until=None)
+                .values(seal_claimed_until=utcnow() + FAILURE_PAUSE)
             )
         raise
 
@@ -66,6 +77,19 @@ def _claim(version_id: int) -> bool:
                 .values(seal_claimed_until=now + CLAIM)
             ).rowcount
         )
+
+
+def _renewal(version_id: int) -> Executable:
+    """Return the statement that extends a held, unfinished seal claim."""
+    return (
+        update(DocumentVersion)
+        .where(
+            DocumentVersion.id == version_id,
+            DocumentVersion.sealed_file_id.is_(None),
+            DocumentVersion.seal_claimed_until.is_not(None),
+        )
+        .values(seal_claimed_until=utcnow() + CLAIM)
+    )
 
 
 def _seal_claimed(version_id: int) -> bool:

@@ -11,7 +11,7 @@ from .. import audit
 from ..audit import EventType
 from ..db import transaction
 from ..extensions import db
-from ..jobs import Job, is_eager
+from ..jobs import Job, countdown, is_eager
 from .models import DocumentVersion
 from .prepare import prepare
 from .seal import seal
@@ -34,7 +34,7 @@ def _run(task: Task, event: EventType, version_id: int, work: Callable[[int], ob
             )
         if is_eager():
             raise
-        raise task.retry(exc=exc, countdown=min(ceiling, 15 * 2**task.request.retries)) from exc
+        raise task.retry(exc=exc, countdown=countdown(min(ceiling, 15 * 2**task.request.retries))) from exc
 
 
 @shared_task(name=Job.PREPARE_VERSION.value, bind=True, max_retries=10)

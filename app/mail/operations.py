@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, update
+from sqlalchemy import Executable, or_, update
 
 from .. import audit
 from ..audit import EventType
-from ..db import transaction, utcnow
+from ..db import renewing, transaction, utcnow
 from ..extensions import db
 from ..jobs import Job, dispatch
 from ..storage import StoredFile
@@ -26,7 +26,9 @@ from .links import link_url
 from .models import OutboundEmail
 
 log = logging.getLogger(__name__)
-CLAIM = timedelta(minutes=5)
+# A short claim renewed while sending, so a worker killed mid-send frees the email within CLAIM.
+CLAIM = timedelta(seconds=30)
+RENEW_EVERY = CLAIM.total_seconds() / 3
 
 
 def queue_email(
@@ -69,7 +71,9 @@ def _claim(email_id: int) -> OutboundEmail | None:
             .where(
                 OutboundEmail.id == email_id,
                 or_(
-                    OutboundEmail.status == OutboundEmail.QUEUED,
+                    # A retry delivered early (or twice) waits for its back-off to end.
+                    (OutboundEmail.status == OutboundEmail.QUEUED)
+                    & or_(OutboundEmail.next_attempt_at.is_(None), OutboundEmail.next_attempt_at <= now),
                     (OutboundEmail.status == OutboundEmail.SENDING)
                     & (OutboundEmail.claimed_until < now),
                 ),
@@ -83,6 +87,15 @@ def _claim(email_id: int) -> OutboundEmail | None:
     if not claimed:
         return None
     return db.session.get(OutboundEmail, email_id, populate_existing=True)
+
+
+def _renewal(email_id: int) -> Executable:
+    """Return the statement that extends the claim on an email still being sent."""
+    return (
+        update(OutboundEmail)
+        .where(OutboundEmail.id == email_id, OutboundEmail.status == OutboundEmail.SENDING)
+        .values(claimed_until=utcnow() + CLAIM)
+    )
 
 
 def build_message(email: OutboundEmail) -> EmailMessage:
@@ -117,8 +130,14 @@ def deliver(email_id: int) -> float | None:
         return None
     message: EmailMessage | None = None
     try:
-        message = build_message(email)
-        backend_from_config(current_app.config).send(message)
+        with renewing(lambda: _renewal(email_id), every=RENEW_EVERY):
+            try:
+                message = build_message(email)
+                db.session.commit()  # hold no transaction (on SQLite, the write lock) while sending
+            except BaseException:
+                db.session.rollback()
+                raise
+            backend_from_config(current_app.config).send(message)
     except Exception as exc:  # any failure: record it, keep the email, retry later
         return _failed(email, message, exc)
     with transaction():

@@ -139,3 +139,17 @@ def test_an_email_built_but_never_accepted_is_written_as_eml_on_its_last_try(app
     kept = sorted((tmp_path / "undelivered").glob("email-*.eml"))
     assert [p.name for p in kept] == [f"email-{e.id}.eml" for e in emails(app)]
     assert any(b"sam@example.org" in p.read_bytes() for p in kept)
+
+
+def test_a_retry_delivered_before_its_back_off_ends_sends_nothing(app, runner, mailbox, trusts):
+    working = app.config["SMTP_PORT"]
+    app.config["SMTP_PORT"] = closed_port()
+    app.config["MAIL_RETRY_BASE_SECONDS"] = 60
+    create(runner)
+    app.config["SMTP_PORT"] = working
+    first = emails(app)[0]
+    with app.app_context():
+        assert deliver(first.id) is None  # a duplicate or early message: the back-off still holds
+    again = emails(app)[0]
+    assert (again.status, again.attempts) == ("queued", 1)
+    assert mailbox.messages == []
