@@ -11,10 +11,10 @@ from sqlalchemy import select
 from signing.verify import SealReport, verify_pdf
 
 from . import audit
-from .audit import EventType
+from .audit import EventType, Noise
 from .db import transaction
 from .documents.models import Document, DocumentVersion
-from .extensions import db
+from .extensions import db, limiter
 from .staff.access import visible
 from .storage import StoredFile, sha256_hex
 from .trusts.seal_keys import trusted_fingerprints
@@ -36,7 +36,7 @@ class Verdict:
 
 
 def check(data: bytes, *, ip: str | None, user_agent: str | None) -> Verdict:
-    """Verify an uploaded PDF, log that it was checked, and say what it is."""
+    """Verify an uploaded PDF, log (or, if it is not ours, count) that it was checked, and say what it is."""
     trusts = trusted_fingerprints()
     report = verify_pdf(data, trusted_fingerprints=trusts.keys())
     digest = sha256_hex(data)
@@ -47,14 +47,18 @@ def check(data: bytes, *, ip: str | None, user_agent: str | None) -> Verdict:
     )
     trust = trusts.get(report.signer_fingerprint_sha256 or "")
     with transaction():
-        audit.record(
-            EventType.VERIFIED,
-            document_id=version.document_id if version else None,
-            actor="public",
-            ip=ip,
-            user_agent=user_agent,
-            details={"sha256": digest, "ok": report.ok, "issued": version is not None},
-        )
+        if version is None:
+            # Not a record we issued: counted per client and hour, so uploads cannot flood the log.
+            audit.count(Noise.VERIFY_UNKNOWN, ip)
+        else:
+            audit.record(
+                EventType.VERIFIED,
+                document_id=version.document_id,
+                actor="public",
+                ip=ip,
+                user_agent=user_agent,
+                details={"sha256": digest, "ok": report.ok, "issued": True},
+            )
     return Verdict(
         report=report,
         trust_name=trust.name if trust else None,
@@ -71,6 +75,8 @@ def _visible_to_current_user(document_id: int) -> Document | None:
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+# Checking a PDF is work (and, for a record we issued, an audit row): a person checks a few at a time.
+@limiter.limit("10 per minute", methods=["POST"])
 def verify() -> tuple[str, int] | str:
     """Show the upload form, or the verdict on an uploaded PDF."""
     if request.method != "POST":  # GET and HEAD only ever read

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 
+from ..extensions import token_images, token_pages
 from .answers import AnswerInvalid, answer_audit, request_changes
 from .answers import agree as agree_version
 from .download import download as download_version
@@ -76,6 +77,7 @@ def _rejected(exc: LinkRejected) -> tuple[str, int]:
 
 
 @bp.get("/s/<token>")
+@token_pages
 def sign(token: str) -> Response | tuple[str, int] | str:
     """Show the document as page images with the agree and request-changes forms."""
     return _sign_page(token, problems={}, form={}, status=200)
@@ -103,6 +105,7 @@ def _sign_page(token: str, *, problems: dict[str, str], form: Any, status: int) 
 
 
 @bp.get("/s/<token>/pages/<int:number>.png")
+@token_images
 def page(token: str, number: int) -> Response | tuple[str, int]:
     """Return one page of the version as a PNG."""
     try:
@@ -117,6 +120,7 @@ def page(token: str, number: int) -> Response | tuple[str, int]:
 
 
 @bp.get("/s/<token>/document.pdf")
+@token_pages
 def draft_pdf(token: str) -> Response | tuple[str, int]:
     """Return the PDF of the version the party is asked to agree."""
     try:
@@ -128,6 +132,7 @@ def draft_pdf(token: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/s/<token>/viewed")
+@token_pages
 def viewed(token: str) -> Response:
     """Record that the page was displayed (called by the page's script, never by the GET)."""
     try:
@@ -138,6 +143,7 @@ def viewed(token: str) -> Response:
 
 
 @bp.post("/s/<token>/agree")
+@token_pages
 def agree(token: str) -> Response | tuple[str, int] | str:
     """Record the party's agreement."""
     form = request.form
@@ -156,6 +162,7 @@ def agree(token: str) -> Response | tuple[str, int] | str:
 
 
 @bp.post("/s/<token>/changes")
+@token_pages
 def changes(token: str) -> Response | tuple[str, int] | str:
     """Record the party's request for changes."""
     try:
@@ -168,6 +175,7 @@ def changes(token: str) -> Response | tuple[str, int] | str:
 
 
 @bp.get("/s/<token>/done")
+@token_pages
 def done(token: str) -> Response | tuple[str, int] | str:
     """Confirm the answer just given (the link is used now, so it is looked up as such)."""
     try:
@@ -186,6 +194,7 @@ def _sign_with_errors(token: str, problems: dict[str, str]) -> tuple[str, int]:
 
 
 @bp.get("/d/<token>")
+@token_pages
 def download_page(token: str) -> Response | tuple[str, int] | str:
     """Show the sealed record's download page (the download itself is a POST, and logged)."""
     try:
@@ -198,6 +207,7 @@ def download_page(token: str) -> Response | tuple[str, int] | str:
 
 
 @bp.post("/d/<token>")
+@token_pages
 def download(token: str) -> Response | tuple[str, int]:
     """Send the sealed PDF and log the download."""
     try:
@@ -216,6 +226,7 @@ def _pdf(data: bytes, name: str) -> Response:
 
 
 @bp.get("/a/<token>")
+@token_pages
 def answer_form(token: str) -> Response | tuple[str, int] | str:
     """Show an audit's questions to answer online."""
     try:
@@ -226,6 +237,7 @@ def answer_form(token: str) -> Response | tuple[str, int] | str:
 
 
 @bp.post("/a/<token>")
+@token_pages
 def answer(token: str) -> Response | tuple[str, int] | str:
     """Record the audit's answers; the supervisee is then sent the document to agree."""
     form = request.form
