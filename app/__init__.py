@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     audit,
@@ -45,6 +46,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the session bounds it; a signing page may stay open long
     )
 
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        # Client addresses feed rate limits and the audit log: believe only as many hops as are ours.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     csrf.init_app(app)

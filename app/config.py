@@ -55,6 +55,9 @@ DEFAULTS: dict[str, Any] = {
     "SEAL_EMBED_VALIDATION": False,
     # Root certificates (PEM or DER files) of the timestamp authorities, for B-LT.
     "TSA_TRUST_ROOTS": [],
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none). Without
+    # it, behind a proxy every client shares the proxy's address: one rate limit, one IP in the log.
+    "TRUSTED_PROXIES": 0,
     # Where sign-in rate limits are counted ("memory://" per process, or e.g. redis://127.0.0.1:6379/1).
     "RATELIMIT_STORAGE_URI": "memory://",
     # LibreOffice pool: processes (0 = one per core), seconds per conversion, conversions per process.

@@ -16,7 +16,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from ..db import utcnow
+from ..db import after_commit, utcnow
 from ..extensions import db
 from .models import AuditCheckpoint, AuditEvent, AuditHead
 
@@ -47,9 +47,9 @@ def checkpoint() -> AuditCheckpoint | None:
                             hmac=_mac(head.seq, head.hash, created_at))
     db.session.add(point)
     db.session.flush()
-    # Also in the application log, which is usually shipped elsewhere: a copy the database cannot touch.
-    log.info("audit checkpoint seq=%d head=%s at=%s hmac=%s", point.seq, point.head_hash,
-             created_at.isoformat(), point.hmac)
+    # Also in the application log, usually shipped elsewhere: a copy the database cannot touch.
+    line = (point.seq, point.head_hash, created_at.isoformat(), point.hmac)
+    after_commit(lambda: log.info("audit checkpoint seq=%d head=%s at=%s hmac=%s", *line))
     return point
 
 

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from ..db import transaction
 from .checkpoints import HeadMismatch, check_checkpoints, checkpoint
 from .log import verify_chain
+from .tally import tallies
 
 audit_cli = AppGroup("audit", help="Check the audit log.")
 
@@ -38,3 +39,14 @@ def audit_checkpoint() -> None:
         click.echo("the audit log is empty: nothing to certify")
         return
     click.echo(f"checkpoint: row {point.seq}, head {point.head_hash}, at {point.created_at.isoformat()}")
+
+
+@audit_cli.command("noise")
+@click.option("--limit", default=50, show_default=True, help="rows to show")
+def audit_noise(limit: int) -> None:
+    """List the tally of anonymous noise: made-up links and unknown uploads, per client and hour."""
+    rows = tallies(limit=limit)
+    if not rows:
+        click.echo("no anonymous noise counted")
+    for row in rows:
+        click.echo(f"{row.hour:%Y-%m-%d %H:00}  {row.ip:<40} {row.reason:<15} {row.count}")

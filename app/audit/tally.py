@@ -39,9 +39,9 @@ def count(reason: Noise, ip: str | None) -> None:
     )
 
 
-def tallies(reason: Noise | None = None) -> list[RejectionTally]:
-    """Return the tallies, newest hour first (optionally of one reason)."""
-    query = select(RejectionTally).order_by(RejectionTally.hour.desc(), RejectionTally.count.desc())
+def tallies(reason: Noise | None = None, limit: int | None = None) -> list[RejectionTally]:
+    """Return the tallies, newest hour and largest count first (optionally of one reason, at most limit)."""
+    query = select(RejectionTally).order_by(RejectionTally.hour.desc(), RejectionTally.count.desc()).limit(limit)
     if reason is not None:
         query = query.where(RejectionTally.reason == reason.value)
     return list(db.session.scalars(query))

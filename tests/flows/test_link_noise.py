@@ -3,6 +3,7 @@ fill the audit log, while every refusal of a real link is still logged."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from io import BytesIO
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app import create_app
 from app.audit import Noise, count, tallies
 from app.audit.models import AuditEvent
 from app.db import transaction
@@ -107,3 +109,35 @@ def test_a_token_older_than_any_link_is_counted_not_logged(app, client, runner, 
     assert page.status_code == 410 and "This link has expired" in page.text
     assert _audit_rows(app) == before
     assert _tally(app) == [("127.0.0.1", "expired", 1)]
+
+
+def test_the_tally_can_be_read(app, client, runner):
+    for n in range(3):
+        client.get(f"/s/made-up-{n}")
+    result = runner.invoke(args=["audit", "noise"])
+    assert result.exit_code == 0
+    [line] = result.output.splitlines()
+    assert line.split()[-3:] == ["127.0.0.1", "invalid", "3"]
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(settings, tmp_path):
+    config = {**settings, "TESTING": True, "TRUSTED_PROXIES": 1}
+    if not os.environ.get("COUNTERSIGN_DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{tmp_path / 'proxied.sqlite3'}"
+    proxied = create_app(config)
+    with proxied.app_context():
+        db.drop_all()  # on PostgreSQL the shared test database still holds the previous test's tables
+        db.create_all()
+    try:
+        client = proxied.test_client()
+        for _ in range(60):
+            client.get("/s/x", headers={"X-Forwarded-For": "203.0.113.1"})
+        assert client.get("/s/x", headers={"X-Forwarded-For": "203.0.113.1"}).status_code == 429
+        assert client.get("/s/x", headers={"X-Forwarded-For": "203.0.113.2"}).status_code == 404
+        with proxied.app_context():
+            assert [(t.ip, t.count) for t in tallies()] == [("203.0.113.1", 60), ("203.0.113.2", 1)]
+    finally:
+        with proxied.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
