@@ -100,6 +100,7 @@ def _errors(app: Flask) -> None:
         404: ("Page not found", "Check the address, or use the link in your email."),
         405: ("That cannot be done here", "Go back and try again."),
         413: ("That file is too large", "Files up to 25 MB can be checked."),
+        429: ("Too many requests", "Wait a minute, then try again. The link in your email still works."),
         500: ("Sorry, something went wrong", "Nothing was changed. Try again in a few minutes."),
     }
 

@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URL": "http://127.0.0.1:5000",
     # Signing key for links and sessions; generated under OUTPUT_DIR on first run if unset.
     "SECRET_KEY": None,
+    # HMAC key for audit checkpoints; kept out of the database; generated under OUTPUT_DIR on first run if unset.
+    "AUDIT_CHECKPOINT_KEY": None,
     # Earlier secret keys still accepted for links already sent (oldest first).
     "OLD_SECRET_KEYS": [],
     # SQLAlchemy URL; default SQLite under OUTPUT_DIR.
@@ -87,6 +89,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = stored_secret(output / "secret_key")
+    if not app.config["AUDIT_CHECKPOINT_KEY"]:
+        app.config["AUDIT_CHECKPOINT_KEY"] = stored_secret(output / "audit_checkpoint_key")
     url = app.config["DATABASE_URL"] or f"sqlite:///{output / 'countersign.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     # Parameters are record content (reasons, names, emails, addresses): never in logs or errors.

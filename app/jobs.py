@@ -29,6 +29,7 @@ class Job(StrEnum):
     BULK_REISSUE = "countersign.bulk_reissue"
     SWEEP = "countersign.sweep"
     SEND_REMINDERS = "countersign.send_reminders"
+    CHECKPOINT_AUDIT = "countersign.checkpoint_audit"
 
 
 def init_app(app: Flask) -> Celery:
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> Celery:
             "beat_schedule": {
                 "sweep": {"task": Job.SWEEP.value, "schedule": float(app.config["SWEEP_SECONDS"])},
                 "reminders": {"task": Job.SEND_REMINDERS.value, "schedule": 3600.0},
+                "audit-checkpoint": {"task": Job.CHECKPOINT_AUDIT.value, "schedule": 24 * 3600.0},
             },
         }
     )

@@ -1,12 +1,30 @@
-"""The append-only, hash-chained audit log."""
+"""The append-only, hash-chained audit log, its signed checkpoints, and the tally of anonymous noise."""
 
 from flask import Flask
 
+from . import tasks  # noqa: F401  (registers the checkpoint job)
+from .checkpoints import CheckpointProblem, HeadMismatch, check_checkpoints, checkpoint
 from .cli import audit_cli
 from .events import EventType
 from .log import ChainBreak, audit_only_write, head_hash, record, verify_chain
+from .tally import Noise, count, tallies
 
-__all__ = ["ChainBreak", "EventType", "audit_only_write", "head_hash", "init_app", "record", "verify_chain"]
+__all__ = [
+    "ChainBreak",
+    "audit_only_write",
+    "CheckpointProblem",
+    "EventType",
+    "HeadMismatch",
+    "Noise",
+    "check_checkpoints",
+    "checkpoint",
+    "count",
+    "head_hash",
+    "init_app",
+    "record",
+    "tallies",
+    "verify_chain",
+]
 
 
 def init_app(app: Flask) -> None:

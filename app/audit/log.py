@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..db import utcnow, writes_during_read
 from ..extensions import db
 from .events import EventType
-from .models import GENESIS, AuditEvent, AuditHead
+from .models import GENESIS, AuditEvent, AuditHead, RejectionTally
 
 
 def _digest(
@@ -83,8 +83,8 @@ def record(
 
 
 def audit_only_write() -> AbstractContextManager[None]:
-    """Let the block append to the audit log during a GET or HEAD request, and write nothing else."""
-    return writes_during_read(AuditEvent.__tablename__, AuditHead.__tablename__)
+    """Let the block append to the audit log (or count noise) during a GET or HEAD request, and write nothing else."""
+    return writes_during_read(AuditEvent.__tablename__, AuditHead.__tablename__, RejectionTally.__tablename__)
 
 
 def head_hash() -> str:

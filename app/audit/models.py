@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DDL, JSON, ForeignKey, String, event
+from sqlalchemy import DDL, JSON, ForeignKey, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import UTCDateTime
 from ..extensions import db
+from .append_only import protect
 
 GENESIS = "0" * 64
 
@@ -46,3 +47,33 @@ event.listen(
     "after_create",
     DDL(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{GENESIS}')"),
 )
+
+
+class AuditCheckpoint(db.Model):  # type: ignore[name-defined]
+    """The chain's head at a moment, with an HMAC under a key kept outside the database."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(index=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    hmac: Mapped[str] = mapped_column(String(64))
+
+
+class RejectionTally(db.Model):  # type: ignore[name-defined]
+    """Anonymous noise counted, not logged: one row per client, reason and hour."""
+
+    __tablename__ = "rejection_tally"
+    __table_args__ = (UniqueConstraint("hour", "ip", "reason", name="uq_rejection_tally_hour_ip_reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime)
+    ip: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int]
+
+
+# A written audit row or checkpoint is never changed; the database refuses it too.
+protect(AuditEvent.__table__)
+protect(AuditCheckpoint.__table__)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from signing.tokens import TokenError, new_nonce
 
 from .. import audit
-from ..audit import EventType
+from ..audit import EventType, Noise
 from ..db import transaction, utcnow
 from ..extensions import db
 from ..kinds import kind
@@ -31,6 +31,8 @@ PATHS = {LinkPurpose.AGREE: "s", LinkPurpose.DOWNLOAD: "d", LinkPurpose.ANSWER: 
 REQUEST_TEMPLATES = {LinkPurpose.AGREE: "agree_request", LinkPurpose.ANSWER: "answer_request"}
 # The state a document must be in for each kind of link to be worth chasing or resending.
 AWAITING = {LinkPurpose.AGREE: State.AWAITING_AGREEMENT, LinkPurpose.ANSWER: State.AWAITING_ANSWERS}
+# Rejections of tokens that name no link row, counted rather than logged.
+NOISE = {"invalid": Noise.LINK_INVALID, "unknown": Noise.LINK_UNKNOWN, "expired": Noise.LINK_EXPIRED}
 
 
 # What a personal-link page shows, loaded with the link in one statement (all many-to-one joins).
@@ -186,15 +188,20 @@ def consume(token: str, purpose: LinkPurpose) -> Link:
 
 
 def record_rejection(exc: LinkRejected, request: Request) -> None:
-    """Log a refused link in the audit trail (no token is stored); the one write a GET may make."""
+    """Log a refused real link in the audit trail; count a token that names no link (no token is stored)."""
+    # Its own transaction, even on a GET: this is the one write a refused link page makes.
     with audit.audit_only_write(), transaction():
+        if exc.link is None:
+            # Made-up, mangled or ancient tokens name nobody: one tally row per client and hour, not a row each.
+            audit.count(NOISE[exc.reason], request.ip)
+            return
         audit.record(
             EventType.LINK_REJECTED,
             document_id=exc.document.id if exc.document else None,
-            actor=party_label(exc.link.party.name, exc.link.party.email) if exc.link else "unknown",
+            actor=party_label(exc.link.party.name, exc.link.party.email),
             ip=request.ip,
             user_agent=request.user_agent,
-            details={"reason": exc.reason, "link": exc.link.id if exc.link else None},
+            details={"reason": exc.reason, "link": exc.link.id},
         )
 
 

@@ -152,6 +152,9 @@ def _seal_claimed(version_id: int) -> bool:
         for party in document.parties:
             if party.role in kind(document.kind).agreed_by:
                 issue_download_link(party, version)
+        # Certify the head with the seal, in the same transaction: a sealed record's events are then
+        # covered by a checkpoint the database alone cannot forge.
+        audit.checkpoint()
     return True
 
 

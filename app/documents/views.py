@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 
+from ..extensions import token_images, token_pages
 from ..inputs import lines_allowed, user_agent
 from .answers import AnswerInvalid, answer_audit, request_changes
 from .answers import agree as agree_version
@@ -77,6 +78,7 @@ def _rejected(exc: LinkRejected) -> tuple[str, int]:
 
 
 @bp.get("/s/<token>")
+@token_pages
 def sign(token: str) -> Response | tuple[str, int] | str:
     """Show the document as page images with the agree and request-changes forms."""
     return _sign_page(token, problems={}, form={}, status=200)
@@ -104,6 +106,7 @@ def _sign_page(token: str, *, problems: dict[str, str], form: Any, status: int) 
 
 
 @bp.get("/s/<token>/pages/<int:number>.png")
+@token_images
 def page(token: str, number: int) -> Response | tuple[str, int]:
     """Return one page of the version as a PNG."""
     try:
@@ -118,6 +121,7 @@ def page(token: str, number: int) -> Response | tuple[str, int]:
 
 
 @bp.get("/s/<token>/document.pdf")
+@token_pages
 def draft_pdf(token: str) -> Response | tuple[str, int]:
     """Return the PDF of the version the party is asked to agree."""
     try:
@@ -129,6 +133,7 @@ def draft_pdf(token: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/s/<token>/viewed")
+@token_pages
 def viewed(token: str) -> Response:
     """Record that the page was displayed (called by the page's script, never by the GET)."""
     try:
@@ -139,6 +144,7 @@ def viewed(token: str) -> Response:
 
 
 @bp.post("/s/<token>/agree")
+@token_pages
 def agree(token: str) -> Response | tuple[str, int] | str:
     """Record the party's agreement."""
     form = request.form
@@ -158,6 +164,7 @@ def agree(token: str) -> Response | tuple[str, int] | str:
 
 @bp.post("/s/<token>/changes")
 @lines_allowed("reason")
+@token_pages
 def changes(token: str) -> Response | tuple[str, int] | str:
     """Record the party's request for changes."""
     try:
@@ -170,6 +177,7 @@ def changes(token: str) -> Response | tuple[str, int] | str:
 
 
 @bp.get("/s/<token>/done")
+@token_pages
 def done(token: str) -> Response | tuple[str, int] | str:
     """Confirm the answer just given (the link is used now, so it is looked up as such)."""
     try:
@@ -188,6 +196,7 @@ def _sign_with_errors(token: str, problems: dict[str, str]) -> tuple[str, int]:
 
 
 @bp.get("/d/<token>")
+@token_pages
 def download_page(token: str) -> Response | tuple[str, int] | str:
     """Show the sealed record's download page (the download itself is a POST, and logged)."""
     try:
@@ -200,6 +209,7 @@ def download_page(token: str) -> Response | tuple[str, int] | str:
 
 
 @bp.post("/d/<token>")
+@token_pages
 def download(token: str) -> Response | tuple[str, int]:
     """Send the sealed PDF and log the download."""
     try:
@@ -218,6 +228,7 @@ def _pdf(data: bytes, name: str) -> Response:
 
 
 @bp.get("/a/<token>")
+@token_pages
 def answer_form(token: str) -> Response | tuple[str, int] | str:
     """Show an audit's questions to answer online."""
     try:
@@ -229,6 +240,7 @@ def answer_form(token: str) -> Response | tuple[str, int] | str:
 
 @bp.post("/a/<token>")
 @lines_allowed("answer-*", "comments-*")
+@token_pages
 def answer(token: str) -> Response | tuple[str, int] | str:
     """Record the audit's answers; the supervisee is then sent the document to agree."""
     form = request.form

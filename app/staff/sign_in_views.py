@@ -8,7 +8,7 @@ from flask import Response, flash, redirect, render_template, request, session, 
 from flask_login import current_user, logout_user
 
 from ..documents.people import email_address
-from ..extensions import limiter
+from ..extensions import limiter, token_pages
 from ..inputs import InputInvalid, user_agent
 from . import auth
 from .blueprint import bp
@@ -35,6 +35,7 @@ def sign_in_request() -> Any:
 
 
 @bp.get("/sign-in/<token>")
+@token_pages
 def sign_in_link(token: str) -> Any:
     """Show a button to finish signing in: opening the link itself changes nothing."""
     try:
@@ -45,6 +46,7 @@ def sign_in_link(token: str) -> Any:
 
 
 @bp.post("/sign-in/<token>")
+@token_pages
 def sign_in_complete(token: str) -> Any:
     """Use up the sign-in link and start the session."""
     try:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from signing.verify import SealReport, verify_pdf
 
 from .. import audit
-from ..audit import EventType
+from ..audit import EventType, Noise
 from ..db import transaction
 from ..documents.models import DocumentVersion
 from ..extensions import db
@@ -46,8 +46,13 @@ class Finding:
         return "The seal is not one of our trusts' seals"
 
 
-def check_sealed_record(data: bytes, *, actor: str, ip: str | None = None, user_agent: str | None = None) -> Finding:
-    """Verify a PDF's seal, look for the record it is byte for byte, and log that it was checked."""
+def check_sealed_record(data: bytes, *, actor: str, ip: str | None = None, user_agent: str | None = None,
+                        count_unknown: bool = False) -> Finding:
+    """Verify a PDF's seal, look for the record it is byte for byte, and log that it was checked.
+
+    With count_unknown (the public page), a file that is no record we issued is counted per client
+    and hour instead of logged, so anonymous uploads cannot flood the audit log.
+    """
     trusts = trusted_fingerprints()
     report = verify_pdf(data, trusted_fingerprints=trusts.keys(), tsa_trust_roots=tsa_roots())
     digest = sha256_hex(data)
@@ -59,6 +64,9 @@ def check_sealed_record(data: bytes, *, actor: str, ip: str | None = None, user_
     trust = trusts.get(report.signer_fingerprint_sha256 or "")
     document_id = version.document_id if version else None
     with transaction():
+        if count_unknown and version is None:
+            audit.count(Noise.VERIFY_UNKNOWN, ip)
+            return Finding(report=report, trust_name=trust.name if trust else None, issued=False, document_id=None)
         audit.record(
             EventType.VERIFIED,
             document_id=document_id,

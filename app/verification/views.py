@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from ..documents.models import Document
-from ..extensions import db
+from ..extensions import db, limiter
 from ..inputs import user_agent
 from ..staff.access import visible
 from .check import check_sealed_record
@@ -28,12 +28,15 @@ def verify() -> str:
 
 
 @bp.post("/verify")
+# Checking a PDF is work (and, for a record we issued, an audit row): a person checks a few at a time.
+@limiter.limit("10 per minute")
 def verify_upload() -> tuple[str, int] | str:
     """Show the verdict on an uploaded PDF."""
     upload = request.files.get("pdf")
     data = upload.read() if upload else b""
     if not data:
         return render_template("verify.html", verdict=None, document=None, error="Choose a PDF file to check"), 400
-    verdict = check_sealed_record(data, actor="public", ip=request.remote_addr, user_agent=user_agent())
+    verdict = check_sealed_record(data, actor="public", ip=request.remote_addr, user_agent=user_agent(),
+                                  count_unknown=True)
     document = _visible_to_current_user(verdict.document_id)
     return render_template("verify.html", verdict=verdict, document=document, error=None)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from app.audit import tallies
 from app.audit.models import AuditEvent
 from app.db import utcnow
 from app.documents.models import Answer, Link
@@ -50,7 +51,10 @@ def test_tampered_links_are_refused(app, runner, client, mailbox, trusts, mangle
     page = client.get(f"/s/{mangle(token)}")
     assert page.status_code == 404
     assert heading in page.text
-    assert _rejections(app) == [reason]
+    # A token that names no link is noise: counted for the client, not written to the audit log.
+    assert _rejections(app) == []
+    with app.app_context():
+        assert [(t.reason, t.count) for t in tallies()] == [(reason, 1)]
 
 
 def test_an_unknown_link_is_refused(app, runner, client, mailbox, trusts):
@@ -60,6 +64,9 @@ def test_an_unknown_link_is_refused(app, runner, client, mailbox, trusts):
     forged = LinkTokens([app.config["SECRET_KEY"]]).issue("agree", 999, "nonce")
     page = client.get(f"/s/{forged}")
     assert page.status_code == 404 and "not recognised" in page.text
+    assert _rejections(app) == []
+    with app.app_context():
+        assert [(t.reason, t.count) for t in tallies()] == [("unknown", 1)]
 
 
 def test_an_expired_link_names_whom_to_contact(app, runner, client, mailbox, trusts):
