@@ -23,6 +23,7 @@ class Job(StrEnum):
     BULK_REISSUE = "countersign.bulk_reissue"
     SWEEP = "countersign.sweep"
     SEND_REMINDERS = "countersign.send_reminders"
+    RENEW_TIMESTAMPS = "countersign.renew_timestamps"
 
 
 def init_app(app: Flask) -> Celery:
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> Celery:
             "beat_schedule": {
                 "sweep": {"task": Job.SWEEP.value, "schedule": 60.0},
                 "reminders": {"task": Job.SEND_REMINDERS.value, "schedule": 3600.0},
+                "renew-timestamps": {"task": Job.RENEW_TIMESTAMPS.value, "schedule": 86400.0},
             },
         }
     )

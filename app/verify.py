@@ -8,12 +8,13 @@ from flask import Blueprint, Flask, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from signing.record import RecordCheck, check_record
 from signing.verify import SealReport, verify_pdf
 
 from . import audit
 from .audit import EventType
 from .db import transaction
-from .documents.models import Document, DocumentVersion
+from .documents.models import Document, DocumentVersion, SealedCopy
 from .extensions import db
 from .staff.access import visible
 from .storage import StoredFile, sha256_hex
@@ -32,6 +33,7 @@ class Verdict:
     report: SealReport
     trust_name: str | None
     issued: bool  # byte-for-byte a sealed record Countersign issued
+    record: RecordCheck  # the attached agreed document against the evidence page and the sealed pages
     document: Document | None = None  # shown only to signed-in staff who may see it
 
 
@@ -40,10 +42,14 @@ def check(data: bytes, *, ip: str | None, user_agent: str | None) -> Verdict:
     trusts = trusted_fingerprints()
     report = verify_pdf(data, trusted_fingerprints=trusts.keys(), tsa_trust_roots=tsa_roots())
     digest = sha256_hex(data)
+    record = check_record(data) if report.sealed else RecordCheck()
+    # Every sealed copy counts: one downloaded before its timestamp was renewed is still ours.
     version = db.session.scalar(
         select(DocumentVersion)
-        .join(StoredFile, DocumentVersion.sealed_file_id == StoredFile.id)
+        .join(SealedCopy, SealedCopy.version_id == DocumentVersion.id)
+        .join(StoredFile, SealedCopy.file_id == StoredFile.id)
         .where(StoredFile.sha256 == digest)
+        .limit(1)
     )
     trust = trusts.get(report.signer_fingerprint_sha256 or "")
     with transaction():
@@ -53,12 +59,13 @@ def check(data: bytes, *, ip: str | None, user_agent: str | None) -> Verdict:
             actor="public",
             ip=ip,
             user_agent=user_agent,
-            details={"sha256": digest, "ok": report.ok, "issued": version is not None},
+            details={"sha256": digest, "ok": report.ok, "issued": version is not None, "record_ok": record.ok},
         )
     return Verdict(
         report=report,
         trust_name=trust.name if trust else None,
         issued=version is not None,
+        record=record,
         document=_visible_to_current_user(version.document_id) if version else None,
     )
 

@@ -25,8 +25,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
-from pyhanko.sign.signers.pdf_signer import PdfSigningSession
-from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, PdfSigningSession, SigDSSPlacementPreference
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko_certvalidator import ValidationContext
 
@@ -192,6 +191,18 @@ class Sealer:
             docmdp_permissions=MDPPerm.NO_CHANGES,
         )
         return run_for_bytes(self._seal(pdf, meta, signing_time))
+
+    def warm(self) -> None:
+        """Do once what the first seal with this key and authority would (CMS template, token size), so a time taken after it is the seal's."""
+
+        async def reserve() -> bytes:
+            await self._reservation(self.timestampers[0] if self.timestampers else None)
+            return b""
+
+        try:
+            run_for_bytes(reserve())
+        except TimestampFailed:
+            pass  # the seal itself tries each authority in turn and says which failed
 
     async def _seal(self, pdf: bytes, meta: PdfSignatureMetadata, signing_time: datetime | None = None) -> bytes:
         """Seal B-B without authorities, else B-T or B-LTA with the first authority that answers."""

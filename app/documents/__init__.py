@@ -11,6 +11,7 @@ from . import tasks  # registers the preparation and seal jobs with Celery
 from .cli import GROUPS
 from .links import link_url
 from .notify import LINK_KIND
+from .seal_cli import seal_cli
 from .views import bp
 
 __all__ = ["init_app", "tasks"]
@@ -21,4 +22,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     for group in GROUPS:
         app.cli.add_command(group)
+    app.cli.add_command(seal_cli)
     register_link(app, LINK_KIND, link_url)

@@ -80,10 +80,12 @@ def _seal_claimed(version_id: int) -> bool:
     if document.state is not State.AGREED or document.current_version != version.number:
         return False
     assert version.pdf_file is not None
-    # One instant for the evidence page, the seal's stated signing time and the stored sealed_at;
-    # to the second, as the signature's /M entry holds it.
-    sealed_at = utcnow().replace(microsecond=0)
     sealer = sealer_for(document.trust)
+    sealer.warm()
+    # One instant for the evidence page, the seal's stated signing time and the stored sealed_at,
+    # to the second as the signature's /M holds it: the next whole second, since the signature is
+    # made a few milliseconds from now (the evidence page and stamps are all that come between).
+    sealed_at = utcnow().replace(microsecond=0) + timedelta(seconds=1)
     config = current_app.config
     agreed = version.pdf_file.read()
     font_dir = Path(config["PDF_FONT_DIR"])

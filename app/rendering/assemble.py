@@ -64,6 +64,7 @@ def assemble(
     register_fonts(font_dir)
     reader = PdfReader(BytesIO(agreed))
     writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = b"%PDF-1.7"  # PDF/A-3 is based on PDF 1.7 (pypdf would write 1.4)
     producer = reader.metadata.get("/Producer") if reader.metadata else None
     by_page: dict[int, list[tuple[Stamp, Place]]] = {}
     for stamp in stamps:

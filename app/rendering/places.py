@@ -116,11 +116,11 @@ def _cell_around(
 ) -> tuple[float, float, float, float]:
     """Return (x, y, width, height) of the smallest ruled box around a point, inside the borders."""
     page_width, page_height = size
-    lefts = [r for l, b, r, t in rules if r - l <= RULE and r <= x + RULE and b <= y <= t]
-    rights = [l for l, b, r, t in rules if r - l <= RULE and l >= x and b <= y <= t]
+    lefts = [x1 for x0, y0, x1, y1 in rules if x1 - x0 <= RULE and x1 <= x + RULE and y0 <= y <= y1]
+    rights = [x0 for x0, y0, x1, y1 in rules if x1 - x0 <= RULE and x0 >= x and y0 <= y <= y1]
     # The marker's top may touch the rule above it: look for rules from a little below the point.
-    tops = [b for l, b, r, t in rules if t - b <= RULE and b >= y - RULE and l <= x <= r]
-    bottoms = [t for l, b, r, t in rules if t - b <= RULE and t <= y - RULE and l <= x <= r]
+    tops = [y0 for x0, y0, x1, y1 in rules if y1 - y0 <= RULE and y0 >= y - RULE and x0 <= x <= x1]
+    bottoms = [y1 for x0, y0, x1, y1 in rules if y1 - y0 <= RULE and y1 <= y - RULE and x0 <= x <= x1]
     left = max(lefts, default=None)
     right = min(rights, default=None)
     top = min(tops, default=None)
