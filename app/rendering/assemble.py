@@ -134,7 +134,7 @@ def _num(value: object) -> bytes:
 def _overlay(size: tuple[float, float], on_page: Sequence[tuple[Stamp, Place]]) -> bytes:
     """Draw a page's stamps with reportlab: the name, and under it that they agreed and when, fitted to the place."""
     out = BytesIO()
-    canvas = Canvas(out, pagesize=size, invariant=True)
+    canvas = Canvas(out, pagesize=size, invariant=True, initialFontName="CSSans")
     for stamp, place in on_page:
         note = wording.STAMP_NOTE.format(date=stamp.date)
         width = max(place.width - 2 * PAD, 10.0)

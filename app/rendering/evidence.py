@@ -126,6 +126,8 @@ def evidence_pdf(evidence: Evidence, *, font_dir: Path, pagesize: tuple[float, f
         author="Countersign",
         lang="en-GB",
         invariant=True,  # no random document id or creation time: the seal's time is the one that counts
+        # reportlab starts every page in Helvetica, which is not embedded: start in the embedded font (PDF/A).
+        initialFontName="CSSans",
     )
     document.build(story)
     return out.getvalue()
