@@ -165,6 +165,7 @@ def _table(
                      Paragraph(clean(value), styles["mono" if label in mono else "value"])])
     table = Table(data, colWidths=(LABEL_WIDTH, width - LABEL_WIDTH), repeatRows=1, hAlign="LEFT")
     style = [
+        ("FONTNAME", (0, 0), (-1, -1), "CSSans"),  # else reportlab sets Helvetica (not embedded) per cell
         ("GRID", (0, 0), (-1, -1), 0.5, BORDER),
         ("BACKGROUND", (0, 0), (-1, 0), SHADE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
