@@ -20,7 +20,7 @@ from signing.record import check_record, source_attachment
 from signing.verify import verify_pdf
 
 from ..signing.test_tamper import add_annotation, add_page, flip_signature_byte, pdfsig_accepts
-from .test_contract_spine import _fingerprint, _file, agree, create, csrf, pdf_text, state
+from .test_contract_spine import _file, _fingerprint, agree, create, csrf, state
 
 NAMES = (("alex.morgan@example.org", "Alex Morgan"), ("sam@example.org", "Sam O'Brien <Head> & Co"))
 
