@@ -122,9 +122,9 @@ def main() -> None:
             timed("render", lambda: render_docx(FORM, context(final=False)))
             timed("convert", lambda: pool.convert_docx_to_pdf(prepared_docx))
             page = timed("evidence", lambda: evidence_pdf(evidence(agreed), font_dir=FONTS, pagesize=(595.3, 841.9)))
-            record = timed("stamping", lambda: assemble(agreed, stamps, page, font_dir=FONTS,  # type: ignore[arg-type]
-                                                        moment=datetime.now(UTC)))
-            timed("seal", lambda: Sealer(key).seal(record, reason="agreed by every party"))  # type: ignore[arg-type]
+            record = timed("stamping", lambda page=page: assemble(agreed, stamps, page, font_dir=FONTS,  # type: ignore[misc]
+                                                                  moment=datetime.now(UTC)))
+            timed("seal", lambda record=record: Sealer(key).seal(record, reason="agreed by every party"))  # type: ignore[misc]
             timed("raw", lambda: key.private_key.sign(digest, PKCS1v15(), hashes.SHA256()))  # type: ignore[union-attr]
             timed("step", step)
             timed("naive", naive)
