@@ -55,10 +55,16 @@ DEFAULTS: dict[str, Any] = {
     "SEAL_CERTIFICATES": {},
     # RFC 3161 timestamp authorities tried in order; empty seals without a timestamp.
     "TSA_URLS": [],
-    # Embed validation information for a PAdES B-LT seal when a TSA is used; needs the TSA's root.
+    # Embed revocation data and a document timestamp (PAdES B-LTA) when a TSA is used; needs TSA_TRUST_ROOTS.
     "SEAL_EMBED_VALIDATION": False,
-    # Root certificates (PEM or DER files) of the timestamp authorities, for B-LT.
+    # With SEAL_EMBED_VALIDATION: seal B-T (logged) when revocation data cannot be fetched, rather than retry.
+    "SEAL_ALLOW_B_T": False,
+    # Root certificates (PEM or DER files) of the timestamp authorities: trusted times, and B-LTA.
     "TSA_TRUST_ROOTS": [],
+    # Renew a sealed record's timestamp when its authority's certificate expires within this many days.
+    "TIMESTAMP_RENEW_DAYS": 90,
+    # TrueType fonts embedded in the evidence page and the stamps (DejaVu Sans, Sans Bold, Sans Mono).
+    "PDF_FONT_DIR": "/usr/share/fonts/truetype/dejavu",
     # Where sign-in rate limits are counted ("memory://" per process, or e.g. redis://127.0.0.1:6379/1).
     "RATELIMIT_STORAGE_URI": "memory://",
     # How many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto/-Host (0: none).

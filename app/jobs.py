@@ -30,6 +30,7 @@ class Job(StrEnum):
     SWEEP = "countersign.sweep"
     SEND_REMINDERS = "countersign.send_reminders"
     CHECKPOINT_AUDIT = "countersign.checkpoint_audit"
+    RENEW_TIMESTAMPS = "countersign.renew_timestamps"
 
 
 def init_app(app: Flask) -> Celery:
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> Celery:
                 "sweep": {"task": Job.SWEEP.value, "schedule": float(app.config["SWEEP_SECONDS"])},
                 "reminders": {"task": Job.SEND_REMINDERS.value, "schedule": 3600.0},
                 "audit-checkpoint": {"task": Job.CHECKPOINT_AUDIT.value, "schedule": 24 * 3600.0},
+                "renew-timestamps": {"task": Job.RENEW_TIMESTAMPS.value, "schedule": 86400.0},
             },
         }
     )

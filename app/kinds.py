@@ -328,7 +328,7 @@ def example_context(spec: Kind, profile: dict[str, Any] | None = None) -> dict[s
     if spec.name == "clinical-contract":
         supervisor |= {"line_manager": "Jo Bloggs", "role_and_base": "Clinical lead, Trust office"}
         person |= {"line_manager": "Pat Lee", "role_and_base": "Play therapist, Oakfield Primary"}
-    signed = {"name": "Sam Patel", "date": "23 November 2026"}
+    signed = {"name": "Sam Patel", "date": "23 November 2026", "place": ""}
     context: dict[str, Any] = {
         "trust": {"name": profile["name"] if profile else "Example Academy Trust"},
         "document": {"title": spec.title, "reference": "CS-000123 v1", "kind": spec.name},
@@ -370,4 +370,17 @@ def required_variables(spec: Kind) -> list[str]:
         required.append("signed")  # who agreed, and when, on the sealed copy
     if spec.name == "audit":
         required.append("questions")
-    return required
+    return required + signature_places(spec)
+
+
+def signature_places(spec: Kind) -> list[str]:
+    """Return the marker each agreeing role's signature place must show, where the seal stamps their agreement."""
+    if not spec.needs_agreement:
+        return []
+    places = []
+    for role in spec.agreed_by:
+        if role == "supervisee" and spec.many_supervisees:
+            places.append("signed.supervisees.place")
+        else:
+            places.append(f"signed.{role}.place")
+    return places

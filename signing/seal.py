@@ -25,7 +25,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
-from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, PdfSigningSession, SigDSSPlacementPreference
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko_certvalidator import ValidationContext
 
@@ -174,8 +174,12 @@ class Sealer:
         location: str | None = None,
         contact_info: str | None = None,
         field_name: str = "CountersignSeal",
+        signing_time: datetime | None = None,
     ) -> bytes:
-        """Return pdf with an invisible certification seal appended as an incremental update."""
+        """Return pdf with an invisible certification seal appended as an incremental update.
+
+        signing_time is the time the seal states (its /M entry, to the second); by default, now.
+        """
         meta = PdfSignatureMetadata(
             field_name=field_name,
             reason=reason,
@@ -186,12 +190,24 @@ class Sealer:
             certify=True,
             docmdp_permissions=MDPPerm.NO_CHANGES,
         )
-        return run_for_bytes(self._seal(pdf, meta))
+        return run_for_bytes(self._seal(pdf, meta, signing_time))
 
-    async def _seal(self, pdf: bytes, meta: PdfSignatureMetadata) -> bytes:
+    def warm(self) -> None:
+        """Do once what the first seal with this key and authority would (CMS template, token size), so a time taken after it is the seal's."""
+
+        async def reserve() -> bytes:
+            await self._reservation(self.timestampers[0] if self.timestampers else None)
+            return b""
+
+        try:
+            run_for_bytes(reserve())
+        except TimestampFailed:
+            pass  # the seal itself tries each authority in turn and says which failed
+
+    async def _seal(self, pdf: bytes, meta: PdfSignatureMetadata, signing_time: datetime | None = None) -> bytes:
         """Seal B-B without authorities, else B-T or B-LTA with the first authority that answers."""
         if not self.timestampers:
-            return await self._sign(pdf, meta, timestamper=None)
+            return await self._sign(pdf, meta, None, signing_time)
         owned = fetching_context(self._trust_roots()) if self.embed_validation_info else None
         try:
             context = owned
@@ -203,7 +219,7 @@ class Sealer:
             for timestamper in self.timestampers:
                 where = getattr(timestamper, "url", type(timestamper).__name__)
                 try:
-                    return await self._seal_with(pdf, meta, timestamper, context)
+                    return await self._seal_with(pdf, meta, timestamper, context, signing_time)
                 except TimestampFailed as exc:
                     logger.warning("timestamp authority %s failed: %s", where, _describe(exc))
                     failures.append((where, _describe(exc.__cause__ or exc)))
@@ -213,7 +229,12 @@ class Sealer:
                 await owned.aclose()
 
     async def _seal_with(
-        self, pdf: bytes, meta: PdfSignatureMetadata, timestamper: TimeStamper, context: ValidationContext | None
+        self,
+        pdf: bytes,
+        meta: PdfSignatureMetadata,
+        timestamper: TimeStamper,
+        context: ValidationContext | None,
+        signing_time: datetime | None,
     ) -> bytes:
         """Seal with one authority: B-LTA if a context with the seal's validation data is given, else B-T."""
         if context is not None:
@@ -232,11 +253,11 @@ class Sealer:
                     ),
                 )
                 try:
-                    return await self._sign(pdf, long_term, timestamper)
+                    return await self._sign(pdf, long_term, timestamper, signing_time)
                 except TSA_ERRORS as exc:
                     # The document timestamp after the signature is the authority's second answer.
                     raise TimestampFailed(f"{type(exc).__name__}: {exc}") from exc
-        return await self._sign(pdf, meta, timestamper)
+        return await self._sign(pdf, meta, timestamper, signing_time)
 
     async def _gathered(self, context: ValidationContext, gathering: Awaitable[object]) -> ValidationContext | None:
         """Run one gathering step; return the context, or None to seal B-T when that is allowed."""
@@ -254,14 +275,17 @@ class Sealer:
         roots = [c for c in self.key.chain if c.self_signed in ("yes", "maybe")]
         return [*(roots or [self.key.certificate]), *self.tsa_trust_roots]
 
-    async def _sign(self, pdf: bytes, meta: PdfSignatureMetadata, timestamper: TimeStamper | None) -> bytes:
+    async def _sign(
+        self, pdf: bytes, meta: PdfSignatureMetadata, timestamper: TimeStamper | None, signing_time: datetime | None
+    ) -> bytes:
         """Sign once into a reserved space; if the CMS outgrew it, sign once more with room for it."""
         assert meta.field_name is not None
         reserved = await self._reservation(timestamper)
         for attempt in (1, 2):
             self._signer.last_cms_size = None
-            signer = PdfSigner(
+            signer = TimedPdfSigner(
                 meta,
+                signing_time,
                 signer=self._signer,
                 timestamper=timestamper,
                 new_field_spec=SigFieldSpec(sig_field_name=meta.field_name),
@@ -307,6 +331,25 @@ class Sealer:
 
 
 KEY_USAGE = {"non_repudiation"}
+
+
+class TimedPdfSigner(PdfSigner):
+    """A PdfSigner whose signature states a given time, so the seal and the evidence page give one instant.
+
+    pyHanko takes the signing time from the clock when the session starts; the session's
+    system_time is what it writes as the signature's /M.
+    """
+
+    def __init__(self, meta: PdfSignatureMetadata, signing_time: datetime | None, **kwargs: object) -> None:
+        super().__init__(meta, **kwargs)  # type: ignore[arg-type]
+        self.signing_time = signing_time
+
+    def init_signing_session(self, pdf_out: object, existing_fields_only: bool = False) -> PdfSigningSession:
+        """Start the session as pyHanko does, then give it the stated signing time."""
+        session = super().init_signing_session(pdf_out, existing_fields_only)  # type: ignore[arg-type]
+        if self.signing_time is not None:
+            session.system_time = self.signing_time
+        return session
 
 
 class _Box:

@@ -21,6 +21,8 @@ class EventType(StrEnum):
     VERIFIED = "verified"
     PREPARATION_FAILED = "preparation_failed"
     SEAL_FAILED = "seal_failed"
+    TIMESTAMP_RENEWED = "timestamp_renewed"
+    TIMESTAMP_RENEWAL_FAILED = "timestamp_renewal_failed"
     # personal links
     LINK_REJECTED = "link_rejected"
     LINK_RESENT = "link_resent"

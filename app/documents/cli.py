@@ -176,7 +176,7 @@ def documents_show(document_id: int) -> None:
         if version.pdf_file:
             marks.append(f"pdf sha256 {version.pdf_file.sha256}")
         if version.sealed_file and version.sealed_at:
-            marks.append(f"sealed {version.sealed_at:%Y-%m-%d %H:%M:%S} sha256 {version.sealed_file.sha256}")
+            marks.append(f"sealed {version.sealed_at:%Y-%m-%d %H:%M:%S} UTC sha256 {version.sealed_file.sha256}")
         if version.superseded_at:
             marks.append("superseded")
         click.echo(f"  v{version.number}  {version.note or ''}  {'; '.join(marks)}")

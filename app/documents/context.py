@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -38,8 +39,13 @@ def agreements(version: DocumentVersion) -> dict[int, Answer]:
     return {a.party_id: a for a in rows}
 
 
-def form_context(document: Document, version: DocumentVersion, *, final: bool) -> dict[str, Any]:
-    """Return what the form receives (docs/templates.md); the final copy carries each agreement."""
+def form_context(
+    document: Document, version: DocumentVersion, *, final: bool, markers: Mapping[int, str] | None = None
+) -> dict[str, Any]:
+    """Return what the form receives (docs/templates.md); the final copy carries each agreement.
+
+    markers, by party id, fill the signature places that preparation finds in the PDF.
+    """
     spec = kind(document.kind)
     fields = version.fields
     agreed = agreements(version) if final else {}
@@ -55,7 +61,10 @@ def form_context(document: Document, version: DocumentVersion, *, final: bool) -
 
     def signed(party: Party | None) -> dict[str, str]:
         answer = agreed.get(party.id) if party else None
-        return {"name": party.name, "date": long_date(answer.answered_at)} if answer else {"name": "", "date": ""}
+        place = (markers or {}).get(party.id, "") if party else ""
+        if answer:
+            return {"name": party.name, "date": long_date(answer.answered_at), "place": place}
+        return {"name": "", "date": "", "place": place}
 
     people = [person(p, "supervisee", i == 0) for i, p in enumerate(supervisees)]
     context: dict[str, Any] = {
@@ -147,7 +156,13 @@ def _action(action: Any) -> dict[str, Any]:
 
 
 def evidence(
-    document: Document, version: DocumentVersion, *, audit_head: str, verify_url: str, sealed_at: datetime
+    document: Document,
+    version: DocumentVersion,
+    *,
+    audit_head: str,
+    verify_url: str,
+    sealed_at: datetime,
+    seal_fingerprint: str = "",
 ) -> Evidence:
     """Return the evidence page's content for a fully agreed version."""
     agreed = agreements(version)
@@ -164,6 +179,7 @@ def evidence(
         audit_head=audit_head,
         verify_url=verify_url,
         sealed_at=timestamp(sealed_at),
+        seal_fingerprint=seal_fingerprint,
     )
 
 

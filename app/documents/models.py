@@ -130,12 +130,32 @@ class DocumentVersion(db.Model):  # type: ignore[name-defined]
     final_docx_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     sealed_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where each party's agreement is stamped: party id -> [{page, x, y, width, height}] (app.rendering.places).
+    places: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     document: Mapped[Document] = relationship(back_populates="versions")
     docx_file: Mapped[StoredFile | None] = relationship(foreign_keys=[docx_file_id])
     pdf_file: Mapped[StoredFile | None] = relationship(foreign_keys=[pdf_file_id])
     final_docx_file: Mapped[StoredFile | None] = relationship(foreign_keys=[final_docx_file_id])
     sealed_file: Mapped[StoredFile | None] = relationship(foreign_keys=[sealed_file_id])
+
+
+class SealedCopy(db.Model):  # type: ignore[name-defined]
+    """Every sealed file issued for a version: the seal, then each copy with a renewed timestamp.
+
+    The newest is the version's sealed_file; older ones stay records we issued, so a copy
+    downloaded before a renewal still verifies as ours.
+    """
+
+    __tablename__ = "sealed_copy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_version.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    version: Mapped[DocumentVersion] = relationship()
+    file: Mapped[StoredFile] = relationship()
 
 
 class Link(db.Model):  # type: ignore[name-defined]

@@ -10,6 +10,7 @@ from ..conversion import get_converter
 from ..db import transaction, utcnow
 from ..extensions import db
 from ..kinds import kind
+from ..rendering.places import find_places, new_markers
 from ..storage import DOCX, PDF, store
 from ..trusts.forms import render_form
 from . import notify
@@ -28,9 +29,13 @@ def prepare(version_id: int) -> None:
     document = version.document
     if document.state is not State.PREPARING or document.current_version != version.number:
         return
-    docx = render_form(form_of(document), form_context(document, version, final=False))
+    spec = kind(document.kind)
+    markers = new_markers(p.id for p in document.parties if spec.needs_agreement and p.role in spec.agreed_by)
+    docx = render_form(form_of(document), form_context(document, version, final=False, markers=markers))
     db.session.commit()  # end the read so no lock is held while LibreOffice works
     pdf = get_converter(current_app).convert_docx_to_pdf(docx)
+    # The seal stamps each agreement here, so sealing needs neither the form nor LibreOffice.
+    places = find_places(pdf, markers) if markers else None
     with transaction():
         document = locked_document(document.id)
         version = db.session.get(DocumentVersion, version_id, populate_existing=True)
@@ -39,8 +44,8 @@ def prepare(version_id: int) -> None:
             return
         version.docx_file = store(docx, DOCX)
         version.pdf_file = store(pdf, PDF)
+        version.places = places
         version.sent_at = utcnow()
-        spec = kind(document.kind)
         if spec.needs_agreement:
             document.move_to(State.AWAITING_AGREEMENT)
             for party in document.parties:

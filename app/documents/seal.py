@@ -1,31 +1,36 @@
-"""Seal a fully agreed version exactly once: final render, evidence page, PDF, the trust's seal.
+"""Seal a fully agreed version exactly once: the agreed PDF, stamped, evidence page, attached, sealed.
 
-The seal key lives with the trust (app.trusts.seal_keys); the pyHanko call is signing.seal.
+No form is rendered and LibreOffice is not used here: the parties agreed a PDF, and the
+sealed record is that PDF's pages plus what the seal adds (app.rendering.assemble). The seal
+key lives with the trust (app.trusts.seal_keys); the pyHanko call is signing.seal.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
 
 from flask import current_app
+from pypdf import PdfReader
 from sqlalchemy import Executable, or_, update
 
 from .. import audit
 from ..audit import EventType, head_hash
-from ..conversion import get_converter
 from ..db import renewing, transaction, utcnow
 from ..extensions import db
 from ..kinds import kind
-from ..rendering import append_evidence_page
-from ..storage import DOCX, PDF, store
-from ..trusts.forms import render_form
+from ..rendering import evidence_pdf
+from ..rendering.assemble import Stamp, assemble
+from ..rendering.places import Place
+from ..storage import PDF, store
 from ..trusts.seal_keys import sealer_for
 from .actions import record_sealed
-from .context import evidence, form_context
+from .context import agreements, evidence, long_date
 from .links import issue_download_link
-from .models import Document, DocumentVersion
-from .records import form_of, locked_document
+from .models import Document, DocumentVersion, SealedCopy
+from .records import locked_document
 from .states import State
 
 log = logging.getLogger(__name__)
@@ -98,42 +103,47 @@ def _seal_claimed(version_id: int) -> bool:
     document = version.document
     if document.state is not State.AGREED or document.current_version != version.number:
         return False
-    sealed_at = utcnow()
-    docx = render_form(form_of(document), form_context(document, version, final=True))
-    docx = append_evidence_page(
-        docx,
+    assert version.pdf_file is not None
+    sealer = sealer_for(document.trust)
+    sealer.warm()
+    # One instant for the evidence page, the seal's stated signing time and the stored sealed_at,
+    # to the second as the signature's /M holds it: the next whole second, since the signature is
+    # made a few milliseconds from now (the evidence page and stamps are all that come between).
+    sealed_at = utcnow().replace(microsecond=0) + timedelta(seconds=1)
+    config = current_app.config
+    agreed = version.pdf_file.read()
+    font_dir = Path(config["PDF_FONT_DIR"])
+    page = evidence_pdf(
         evidence(
             document,
             version,
             audit_head=head_hash(),
-            verify_url=f"{current_app.config['BASE_URL']}/verify",
+            verify_url=f"{config['BASE_URL']}/verify",
             sealed_at=sealed_at,
+            seal_fingerprint=sealer.key.fingerprint_sha256,
         ),
+        font_dir=font_dir,
+        pagesize=first_page_size(agreed),
     )
-    sealer = sealer_for(document.trust)
+    record = assemble(agreed, stamps(document, version), page, font_dir=font_dir, moment=sealed_at)
     reason = f"{document.title} ({document.reference} v{version.number}) agreed by every party"
     trust_name = document.trust.name
-    db.session.commit()  # hold no lock while LibreOffice and the seal work
-    pdf = get_converter(current_app).convert_docx_to_pdf(docx)
-    sealed = sealer.seal(pdf, reason=reason, location=trust_name)
+    db.session.commit()  # hold no lock while the seal (and its timestamp authority) work
+    sealed = sealer.seal(record, reason=reason, location=trust_name, signing_time=sealed_at)
 
     with transaction():
         document = locked_document(document.id)
-        final_docx, sealed_file = store(docx, DOCX), store(sealed, PDF)
+        sealed_file = store(sealed, PDF)
         won = db.session.execute(
             update(DocumentVersion)
             .where(DocumentVersion.id == version_id, DocumentVersion.sealed_file_id.is_(None))
-            .values(
-                sealed_file_id=sealed_file.id,
-                final_docx_file_id=final_docx.id,
-                sealed_at=sealed_at,
-                seal_claimed_until=None,
-            )
+            .values(sealed_file_id=sealed_file.id, sealed_at=sealed_at, seal_claimed_until=None)
         ).rowcount
         if not won:
             return False
         version = db.session.get(DocumentVersion, version_id, populate_existing=True)
         assert version is not None
+        db.session.add(SealedCopy(version_id=version.id, file_id=sealed_file.id, created_at=sealed_at))
         document.move_to(State.SEALED)
         if document.previous_document_id is not None:
             _supersede(document)
@@ -146,7 +156,8 @@ def _seal_claimed(version_id: int) -> bool:
                 "version": version.number,
                 "sealed_sha256": sealed_file.sha256,
                 "agreed_sha256": version.pdf_file.sha256 if version.pdf_file else None,
-                "final_docx_sha256": final_docx.sha256,
+                "sealed_at": sealed_at.isoformat(),
+                "seal_fingerprint": sealer.key.fingerprint_sha256,
             },
         )
         for party in document.parties:
@@ -156,6 +167,29 @@ def _seal_claimed(version_id: int) -> bool:
         # covered by a checkpoint the database alone cannot forge.
         audit.checkpoint()
     return True
+
+
+def stamps(document: Document, version: DocumentVersion) -> list[Stamp]:
+    """Return each agreeing party's stamp: name, date agreed, and the places the prepared PDF gave for them."""
+    agreed = agreements(version)
+    places = version.places or {}
+    found = []
+    for party in document.parties:
+        answer = agreed.get(party.id)
+        if answer is None:
+            continue
+        where = [Place.from_json(p) for p in places.get(str(party.id), [])]
+        if not where:
+            # A form installed before signature places were checked: the evidence page still names them.
+            log.warning("document %s v%s: no signature place for party %s", document.id, version.number, party.id)
+        found.append(Stamp(name=party.name, date=long_date(answer.answered_at), places=where))
+    return found
+
+
+def first_page_size(pdf: bytes) -> tuple[float, float]:
+    """Return the agreed PDF's first page size, so the evidence page matches it."""
+    box = PdfReader(BytesIO(pdf)).pages[0].mediabox
+    return float(box.width), float(box.height)
 
 
 def _supersede(document: Document) -> None:

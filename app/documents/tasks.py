@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from celery import Task, shared_task
+from flask import current_app
 
 from .. import audit
 from ..audit import EventType
@@ -14,6 +15,7 @@ from ..extensions import db
 from ..jobs import Job, countdown, is_eager
 from .models import DocumentVersion
 from .prepare import prepare
+from .renew import renew_timestamps
 from .seal import seal
 
 log = logging.getLogger(__name__)
@@ -47,3 +49,13 @@ def prepare_version(self: Task, version_id: int) -> None:
 def seal_version(self: Task, version_id: int) -> None:
     """Seal an agreed version exactly once."""
     _run(self, EventType.SEAL_FAILED, version_id, seal, ceiling=900)
+
+
+@shared_task(name=Job.RENEW_TIMESTAMPS.value)
+def renew_timestamps_job() -> None:
+    """Renew the timestamps of sealed records before their authority's certificate expires (daily, by beat)."""
+    if not current_app.config["TSA_URLS"]:
+        return  # sealed without timestamps: nothing to renew
+    results = renew_timestamps(int(current_app.config["TIMESTAMP_RENEW_DAYS"]))
+    log.info("timestamp renewal: %d renewed, %d failed", sum(r.outcome == "renewed" for r in results),
+             sum(r.outcome == "failed" for r in results))

@@ -1,32 +1,42 @@
-"""Append the evidence page (who agreed, when, from where, hashes) to a rendered form."""
+"""The evidence page (who agreed, when, from where, the hashes and how to check them), drawn directly as PDF.
+
+reportlab's Platypus lays it out: real headings (also the PDF's outline), tables with header
+rows, and the fonts embedded (DejaVu Sans and Sans Mono, subset), so no Word and no LibreOffice
+are needed at sealing.
+"""
 
 from __future__ import annotations
 
-import io
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from xml.sax.saxutils import escape
 
-from docx import Document
-from docx.document import Document as DocumentObject
-from docx.opc.exceptions import PackageNotFoundError
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Emu, Length, Pt, RGBColor
-from docx.table import Table, _Cell
-from docx.text.paragraph import Paragraph
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from . import wording
-from .forms import RenderError
 
-MONOSPACE = "Courier New"  # LibreOffice substitutes the metric-compatible Liberation Mono
-SIZE = Pt(8.5)
-LABEL_WIDTH = Cm(4.2)
-BORDER = "A6A6A6"
-SHADE = "EDEDED"
-GREY = RGBColor(0x40, 0x40, 0x40)
-# Characters XML cannot carry; a hostile user agent may contain them.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# Characters no PDF text should carry; a hostile user agent may contain them.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+GREY = colors.Color(0.25, 0.25, 0.25)
+BORDER = colors.Color(0.65, 0.65, 0.65)
+SHADE = colors.Color(0.93, 0.93, 0.93)
+LABEL_WIDTH = 4.4 * cm
+FONTS = {
+    "CSSans": "DejaVuSans.ttf",
+    "CSSans-Bold": "DejaVuSans-Bold.ttf",
+    "CSMono": "DejaVuSansMono.ttf",
+}
+_registered: set[str] = set()
+_fonts_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -56,180 +66,131 @@ class Evidence:
     audit_head: str
     verify_url: str
     sealed_at: str
+    seal_fingerprint: str = ""
+    attachment_name: str = wording.ATTACHMENT_NAME
 
 
-def append_evidence_page(docx: bytes, evidence: Evidence) -> bytes:
-    """Return docx with an evidence page added at its end, on a page of its own."""
-    try:
-        doc = Document(io.BytesIO(docx))
-    except (PackageNotFoundError, ValueError, KeyError) as exc:
-        raise RenderError("evidence page", f"not a readable Word document ({exc})") from exc
-    width = _text_width(doc)
+def register_fonts(font_dir: Path) -> None:
+    """Register the page's TrueType fonts with reportlab (once per process), embedded when used."""
+    with _fonts_lock:
+        for name, file in FONTS.items():
+            if name not in _registered:
+                pdfmetrics.registerFont(TTFont(name, str(Path(font_dir) / file)))
+                _registered.add(name)
 
-    heading = _paragraph(doc, wording.HEADING, bold=True, size=Pt(14), after=Pt(4))
-    heading.paragraph_format.page_break_before = True
-    heading.paragraph_format.keep_with_next = True
-    _paragraph(doc, wording.INTRO, size=SIZE, after=Pt(8))
 
-    _subheading(doc, wording.DOCUMENT_HEADING)
-    values = (
-        evidence.title,
-        evidence.document_id,
-        str(evidence.version),
-        evidence.trust_name,
-        evidence.sealed_at,
-    )
-    _table(doc, width, [(label, value, False) for label, value in zip(wording.DOCUMENT_ROWS, values, strict=True)])
+def clean(value: object) -> str:
+    """Return a value as Platypus markup that shows it literally (no tags, no control characters)."""
+    return escape(CONTROL.sub("\ufffd", str(value)))
 
-    _subheading(doc, wording.PARTIES_HEADING)
-    rows: list[tuple[str, str, bool] | str] = []
+
+def evidence_pdf(evidence: Evidence, *, font_dir: Path, pagesize: tuple[float, float]) -> bytes:
+    """Return the evidence page(s) as a PDF of the given page size, fonts embedded."""
+    register_fonts(font_dir)
+    styles = _styles()
+    width = pagesize[0] - 4 * cm
+    story: list[Flowable] = [
+        _Heading(wording.HEADING, styles["h1"], level=0),
+        Paragraph(clean(wording.INTRO), styles["body"]),
+        _Heading(wording.DOCUMENT_HEADING, styles["h2"], level=1),
+    ]
+    values = (evidence.title, evidence.document_id, str(evidence.version), evidence.trust_name, evidence.sealed_at)
+    story.append(_table(width, styles, list(zip(wording.DOCUMENT_ROWS, values, strict=True))))
+    story.append(_Heading(wording.PARTIES_HEADING, styles["h2"], level=1))
     for party in evidence.parties:
-        rows.append(f"{party.role}: {party.name}")
-        values = (
-            party.name,
-            party.email,
-            party.role,
-            party.sent_at,
-            party.first_viewed_at,
-            party.agreed_at,
-            party.ip,
-            party.user_agent,
-        )
-        rows.extend(
-            (label, value, label in ("IP address", "User agent"))
-            for label, value in zip(wording.PARTY_ROWS, values, strict=True)
-        )
-    _table(doc, width, rows)
-
-    _subheading(doc, wording.INTEGRITY_HEADING)
-    hashes = (evidence.agreed_sha256, evidence.audit_head)
-    values = (*hashes, evidence.verify_url)
-    _table(
-        doc,
-        width,
-        [(label, value, value in hashes) for label, value in zip(wording.INTEGRITY_ROWS, values, strict=True)],
+        values = (party.name, party.email, party.role, party.sent_at, party.first_viewed_at, party.agreed_at,
+                  party.ip, party.user_agent)
+        rows = list(zip(wording.PARTY_ROWS, values, strict=True))
+        story.append(_table(width, styles, rows, caption=f"{party.role}: {party.name}", mono={"IP address"}))
+        story.append(Spacer(1, 4))
+    story.append(_Heading(wording.INTEGRITY_HEADING, styles["h2"], level=1))
+    hashes = (evidence.agreed_sha256, evidence.seal_fingerprint, evidence.audit_head)
+    rows = list(zip(wording.INTEGRITY_ROWS, (*hashes, evidence.verify_url), strict=True))
+    story.append(_table(width, styles, rows, mono=set(wording.INTEGRITY_ROWS[:3])))
+    story.append(_Heading(wording.CHECKING_HEADING, styles["h2"], level=1))
+    for text in wording.checking(evidence.trust_name, evidence.attachment_name, evidence.verify_url):
+        story.append(Paragraph(clean(text), styles["body"]))
+    story.append(
+        Paragraph(clean(wording.SEAL.format(trust=evidence.trust_name, sealed_at=evidence.sealed_at)), styles["body"])
     )
 
-    _paragraph(
-        doc,
-        wording.SEAL.format(
-            trust=_clean(evidence.trust_name),
-            sealed_at=_clean(evidence.sealed_at),
-            verify_url=_clean(evidence.verify_url),
-        ),
-        size=SIZE,
-        before=Pt(10),
+    out = BytesIO()
+    document = SimpleDocTemplate(
+        out,
+        pagesize=pagesize,
+        leftMargin=2 * cm,
+        rightMargin=2 * cm,
+        topMargin=2 * cm,
+        bottomMargin=1.8 * cm,
+        title=f"{wording.HEADING}: {evidence.document_id} v{evidence.version}",
+        author="Countersign",
+        lang="en-GB",
+        invariant=True,  # no random document id or creation time: the seal's time is the one that counts
+        # reportlab starts every page in Helvetica, which is not embedded: start in the embedded font (PDF/A).
+        initialFontName="CSSans",
     )
-    out = io.BytesIO()
-    doc.save(out)
+    document.build(story)
     return out.getvalue()
 
 
-def _clean(value: str) -> str:
-    """Make a value safe to hand python-docx (which escapes markup, not control characters)."""
-    return NOT_XML.sub("\ufffd", str(value))
+def _styles() -> dict[str, ParagraphStyle]:
+    body = ParagraphStyle("body", fontName="CSSans", fontSize=8.5, leading=11, spaceAfter=4)
+    return {
+        "body": body,
+        "h1": ParagraphStyle("h1", parent=body, fontName="CSSans-Bold", fontSize=14, leading=18, spaceAfter=4),
+        "h2": ParagraphStyle("h2", parent=body, fontName="CSSans-Bold", fontSize=10.5, leading=13,
+                             spaceBefore=8, spaceAfter=3),
+        "label": ParagraphStyle("label", parent=body, textColor=GREY, spaceAfter=0),
+        "value": ParagraphStyle("value", parent=body, spaceAfter=0),
+        "mono": ParagraphStyle("mono", parent=body, fontName="CSMono", fontSize=7.5, spaceAfter=0),
+        "header": ParagraphStyle("header", parent=body, fontName="CSSans-Bold", spaceAfter=0),
+    }
 
 
-def _text_width(doc: DocumentObject) -> Length:
-    section = doc.sections[-1]
-    if section.page_width and section.left_margin is not None and section.right_margin is not None:
-        return Emu(section.page_width - section.left_margin - section.right_margin)
-    return Cm(17)
-
-
-def _paragraph(
-    doc: DocumentObject,
-    text: str,
+def _table(
+    width: float,
+    styles: dict[str, ParagraphStyle],
+    rows: Sequence[tuple[str, str]],
     *,
-    bold: bool = False,
-    size: Length = SIZE,
-    before: Length = Pt(0),
-    after: Length = Pt(0),
-) -> Paragraph:
-    paragraph = doc.add_paragraph()
-    paragraph.paragraph_format.space_before = before
-    paragraph.paragraph_format.space_after = after
-    run = paragraph.add_run(_clean(text))
-    run.bold = bold or None
-    run.font.size = size
-    return paragraph
-
-
-def _subheading(doc: DocumentObject, text: str) -> None:
-    paragraph = _paragraph(doc, text, bold=True, size=Pt(10.5), before=Pt(8), after=Pt(3))
-    paragraph.paragraph_format.keep_with_next = True
-
-
-def _table(doc: DocumentObject, width: Length, rows: Sequence[tuple[str, str, bool] | str]) -> Table:
-    """Add a two-column label/value table of fixed width; a plain string is a shaded party row."""
-    table = doc.add_table(rows=len(rows), cols=2)
-    _fix(table, (LABEL_WIDTH, Emu(width - LABEL_WIDTH)))
-    for index, row in enumerate(rows):
-        label_cell, value_cell = table.rows[index].cells
-        if isinstance(row, str):
-            merged = label_cell.merge(value_cell)
-            _shade(merged)
-            _write(merged, row, bold=True)
-            continue
-        label, value, monospace = row
-        _write(label_cell, label, colour=GREY)
-        _write(value_cell, value, monospace=monospace)
+    caption: str | None = None,
+    mono: set[str] | frozenset[str] = frozenset(),
+) -> Table:
+    """Return a two-column table with a header row (repeated on a new page), long values wrapped."""
+    header = caption if caption is not None else wording.TABLE_HEADER[0]
+    data = [[Paragraph(clean(header), styles["header"]), Paragraph(clean(wording.TABLE_HEADER[1]), styles["header"])]]
+    if caption is not None:
+        data[0][1] = Paragraph("", styles["header"])
+    for label, value in rows:
+        data.append([Paragraph(clean(label), styles["label"]),
+                     Paragraph(clean(value), styles["mono" if label in mono else "value"])])
+    table = Table(data, colWidths=(LABEL_WIDTH, width - LABEL_WIDTH), repeatRows=1, hAlign="LEFT")
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), "CSSans"),  # else reportlab sets Helvetica (not embedded) per cell
+        ("GRID", (0, 0), (-1, -1), 0.5, BORDER),
+        ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if caption is not None:
+        style.append(("SPAN", (0, 0), (1, 0)))
+    table.setStyle(TableStyle(style))
     return table
 
 
-def _write(
-    cell: _Cell, text: str, *, bold: bool = False, monospace: bool = False, colour: RGBColor | None = None
-) -> None:
-    paragraph = cell.paragraphs[0]
-    run = paragraph.add_run(_clean(text))
-    run.font.size = SIZE
-    run.bold = bold or None
-    if monospace:
-        run.font.name = MONOSPACE
-    if colour is not None:
-        run.font.color.rgb = colour
+class _Heading(Paragraph):
+    """A heading paragraph that is also an entry in the PDF's outline (bookmarks)."""
 
+    _count = 0
 
-def _fix(table: Table, widths: Sequence[Length]) -> None:
-    """Fix the table's layout and widths and draw thin borders, relying on no named style."""
-    table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    for tag in ("w:tblW", "w:tblLayout", "w:tblBorders", "w:tblCellMar"):
-        for old in tbl_pr.findall(qn(tag)):
-            tbl_pr.remove(old)
-    total = OxmlElement("w:tblW")
-    total.set(qn("w:w"), str(sum(int(w.twips) for w in widths)))
-    total.set(qn("w:type"), "dxa")
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        line = OxmlElement(f"w:{edge}")
-        for key, value in (("val", "single"), ("sz", "4"), ("space", "0"), ("color", BORDER)):
-            line.set(qn(f"w:{key}"), value)
-        borders.append(line)
-    margins = OxmlElement("w:tblCellMar")
-    for edge, twips in (("top", 28), ("left", 85), ("bottom", 28), ("right", 85)):
-        margin = OxmlElement(f"w:{edge}")
-        margin.set(qn("w:w"), str(twips))
-        margin.set(qn("w:type"), "dxa")
-        margins.append(margin)
-    # Schema order inside tblPr: tblStyle, ..., tblW, ..., tblBorders, ..., tblLayout, tblCellMar, tblLook.
-    look = tbl_pr.find(qn("w:tblLook"))
-    for element in (total, borders, layout, margins):
-        if look is not None:
-            look.addprevious(element)
-        else:
-            tbl_pr.append(element)
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = width
-        for cell in column.cells:
-            cell.width = width
+    def __init__(self, text: str, style: ParagraphStyle, *, level: int) -> None:
+        super().__init__(clean(text), style)
+        self.level = level
+        self.title = text
+        _Heading._count += 1
+        self.key = f"h{_Heading._count}"
 
-
-def _shade(cell: _Cell) -> None:
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:color"), "auto")
-    shading.set(qn("w:fill"), SHADE)
-    cell._tc.get_or_add_tcPr().append(shading)
+    def draw(self) -> None:
+        super().draw()
+        self.canv.bookmarkPage(self.key)
+        self.canv.addOutlineEntry(self.title, self.key, level=self.level)

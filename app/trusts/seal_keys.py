@@ -48,8 +48,9 @@ def sealer_for(trust: Trust) -> Sealer:
     return Sealer(
         seal_key_for(trust),
         timestampers=timestampers_from_urls(config["TSA_URLS"]),
-        embed_validation_info=bool(config["SEAL_EMBED_VALIDATION"]),
+        embed_validation_info=bool(config["SEAL_EMBED_VALIDATION"]) and bool(config["TSA_URLS"]),
         tsa_trust_roots=tsa_roots(),
+        allow_b_t_fallback=bool(config["SEAL_ALLOW_B_T"]),
     )
 
 

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from signing.record import RecordCheck, check_record
 from signing.verify import SealReport, verify_pdf
 
 from .. import audit
 from ..audit import EventType, Noise
 from ..db import transaction
-from ..documents.models import DocumentVersion
+from ..documents.models import DocumentVersion, SealedCopy
 from ..extensions import db
 from ..storage import StoredFile, sha256_hex
 from ..trusts.seal_keys import trusted_fingerprints, tsa_roots
@@ -22,6 +23,7 @@ class Finding:
     """What checking a file found: its seal, whose seal it is, and whether we issued exactly it."""
 
     report: SealReport
+    record: RecordCheck  # the attached agreed document against the evidence page and the sealed pages
     trust_name: str | None
     issued: bool  # byte-for-byte a sealed record this service issued
     document_id: int | None  # for callers allowed to say which record it is; never shown publicly
@@ -56,23 +58,29 @@ def check_sealed_record(data: bytes, *, actor: str, ip: str | None = None, user_
     trusts = trusted_fingerprints()
     report = verify_pdf(data, trusted_fingerprints=trusts.keys(), tsa_trust_roots=tsa_roots())
     digest = sha256_hex(data)
+    record = check_record(data) if report.sealed else RecordCheck()
+    # Every sealed copy counts: one downloaded before its timestamp was renewed is still ours.
     version = db.session.scalar(
         select(DocumentVersion)
-        .join(StoredFile, DocumentVersion.sealed_file_id == StoredFile.id)
+        .join(SealedCopy, SealedCopy.version_id == DocumentVersion.id)
+        .join(StoredFile, SealedCopy.file_id == StoredFile.id)
         .where(StoredFile.sha256 == digest)
+        .limit(1)
     )
     trust = trusts.get(report.signer_fingerprint_sha256 or "")
     document_id = version.document_id if version else None
     with transaction():
         if count_unknown and version is None:
             audit.count(Noise.VERIFY_UNKNOWN, ip)
-            return Finding(report=report, trust_name=trust.name if trust else None, issued=False, document_id=None)
+            return Finding(report=report, record=record, trust_name=trust.name if trust else None, issued=False,
+                           document_id=None)
         audit.record(
             EventType.VERIFIED,
             document_id=document_id,
             actor=actor,
             ip=ip,
             user_agent=user_agent,
-            details={"sha256": digest, "ok": report.ok, "issued": version is not None},
+            details={"sha256": digest, "ok": report.ok, "issued": version is not None, "record_ok": record.ok},
         )
-    return Finding(report=report, trust_name=trust.name if trust else None, issued=version is not None, document_id=document_id)
+    return Finding(report=report, record=record, trust_name=trust.name if trust else None, issued=version is not None,
+                   document_id=document_id)

@@ -9,12 +9,14 @@ from asn1crypto import pem
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from ..documents.seal_cli import renew_timestamps_command
 from ..extensions import db
 from ..trusts.models import Trust
 from ..trusts.seal_keys import existing_seal_key, seal_key_for
 from .check import Finding, check_sealed_record
 
-seal_cli = AppGroup("seal", help="Check sealed records and show the trusts' seal certificates.")
+seal_cli = AppGroup("seal", help="Check sealed records, show the trusts' seal certificates, renew timestamps.")
+seal_cli.add_command(renew_timestamps_command, "renew-timestamps")
 
 
 @seal_cli.command("verify")
@@ -46,11 +48,23 @@ def describe(finding: Finding) -> str:
             f"Trust seal: {finding.trust_name or 'no, not the seal of a trust using this service'}",
             f"Sealed at: {when}{' (independent timestamp)' if report.timestamp_time else ''}",
         ]
+        if report.timestamp_recognised is False:
+            lines.append("Timestamp: from an authority this service does not recognise; the time is only as stated")
+        record = finding.record
+        if not record.attached:
+            lines.append("Agreed document attached: no, the file does not carry the document that was agreed")
+        else:
+            lines.append("Agreed document attached: " + (
+                f"yes, its SHA-256 {record.attached_sha256} matches the evidence page" if record.matches_evidence
+                else "yes, but its SHA-256 is not the one on the evidence page"))
+            lines.append("Agreed pages: " + (
+                "unchanged, only the agreement stamps added" if record.pages_unchanged
+                else "changed, the sealed pages are not the agreed document's pages"))
     lines += [
         f"Issued by this service: {'yes, identical to the sealed record we issued' if finding.issued else 'no, no record we issued has exactly this content'}",
         f"SHA-256: {report.file_sha256}",
     ]
-    lines += [f"- {problem}" for problem in report.problems]
+    lines += [f"- {problem}" for problem in report.problems + finding.record.problems]
     return "\n".join(lines)
 
 

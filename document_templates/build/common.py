@@ -32,6 +32,7 @@ SHADE = "E7E6E6"
 TEXT_WIDTH_CM = 17.0  # A4 (21 cm) less two 2 cm margins
 FIXED_TIME = (2024, 3, 1, 0, 0, 0)  # zip entry times, so a rebuild of an unchanged form is identical
 BLACK = RGBColor(0, 0, 0)
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 # Countersign's own requirement, printed beside every case (not any trust's wording): supervision
 # records must not name a child.
 ANONYMISED_NOTE = "Use an anonymised case reference (initials or case-system id), never a child's name"
@@ -146,8 +147,17 @@ def bullets(cell: _Cell, lines: Sequence[str]) -> None:
         write(paragraph, line)
 
 
+def place(paragraph: Paragraph, who: str) -> None:
+    """Mark where a party's agreement is stamped on the sealed copy: a 1 pt white run at the cell's top left.
+
+    At preparation the app fills it with a marker it then finds in the PDF (docs/templates.md).
+    """
+    write(paragraph, "{{ %s.place }}" % who, size=1, colour=WHITE)
+
+
 def signature(cell: _Cell, role: str) -> None:
-    """Write a party's agreement: the name, and a note shown only once they have agreed."""
+    """Write a party's signature place: the marker, the name, and a note shown only once they have agreed."""
+    place(cell.paragraphs[0], "signed.%s" % role)
     write(cell.paragraphs[0], "{{ signed.%s.name }}" % role)
     cell.add_paragraph("{%%p if signed.%s.name %%}" % role)
     write(cell.add_paragraph(), "Agreed electronically", italic=True, size=8, colour=GREY)
@@ -371,7 +381,9 @@ def cell_list(cell: _Cell, loop: str, items: str, item: str, *, after: float = 2
 def agreement(cell: _Cell, who: str, *, dated: bool = False) -> None:
     """Write a party's agreement from a variable (signed.supervisor, a loop's party): the name,
     and once agreed, a note saying so (with the date if dated)."""
-    spaced_para(cell, "{{ %s.name }}" % who, after=0)
+    name = spaced_para(cell, after=0)
+    place(name, who)
+    write(name, "{{ %s.name }}" % who)
     spaced_tag(cell, "{%%p if %s.name %%}" % who)
     spaced_note(cell, "Agreed electronically on {{ %s.date }}" % who if dated else "Agreed electronically")
     spaced_tag(cell, "{%p endif %}")

@@ -19,6 +19,7 @@ from .common import (
     if_empty,
     label_row,
     new_form,
+    place,
     shade,
     signature,
     spaced_note,
@@ -142,7 +143,8 @@ def river_tees_audit() -> DocumentObject:
     spaced_para(doc, "Name (optional): {{ respondent_name }}", before=14, after=4)
     spaced_para(doc, "Date: {{ answered_date }}", after=4)
     # The supervisee's agreement is sealed, but the tool asks for the name only optionally:
-    # the form says that it was submitted, without printing who.
+    # the form says that it was submitted, without printing who. The stamp goes below the date.
+    place(spaced_para(doc, after=0), "signed.supervisee")
     spaced_tag(doc, "{%p if signed.supervisee.name %}")
     spaced_note(doc, "Submitted and agreed electronically on {{ signed.supervisee.date }}")
     spaced_tag(doc, "{%p endif %}")

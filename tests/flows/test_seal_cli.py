@@ -50,7 +50,7 @@ def test_seal_verify_confirms_only_an_intact_record_we_sealed(app, runner, clien
     assert f"SHA-256: {hashlib.sha256(sealed).hexdigest()}" in result.output
     logged = cli_checks(app)
     assert len(logged) == 1 and logged[0].document_id == document_id
-    assert logged[0].details == {"sha256": hashlib.sha256(sealed).hexdigest(), "ok": True, "issued": True}
+    assert logged[0].details == {"sha256": hashlib.sha256(sealed).hexdigest(), "ok": True, "issued": True, "record_ok": True}
 
     # One byte changed inside the sealed content: the seal no longer matches.
     flipped = bytearray(sealed)

@@ -31,7 +31,8 @@ def form(tmp_path: Path, *paragraphs: str, name: str = "form.docx") -> Path:
 SOUND_CONTRACT = (
     "{{ trust.name }} contract between {{ supervisor.name }} and {{ supervisee.name }}",
     "Agreed {{ agreed_date }}, review {{ review_date }}; we meet {{ terms.frequency }}.",
-    "Signed {{ signed.supervisor.name }} and {{ signed.supervisee.name }}",
+    "Signed {{ signed.supervisor.name }}{{ signed.supervisor.place }} and "
+    "{{ signed.supervisee.name }}{{ signed.supervisee.place }}",
 )
 
 

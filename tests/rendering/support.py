@@ -41,8 +41,8 @@ def contract_context(*, signed: bool = False, **overrides: Any) -> dict[str, Any
         "review_date": "23 November 2027",
         "terms": terms,
         "signed": {
-            "supervisor": {"name": supervisor["name"], "date": "24 November 2026"} if signed else {"name": "", "date": ""},
-            "supervisee": {"name": supervisee["name"], "date": "25 November 2026"} if signed else {"name": "", "date": ""},
+            "supervisor": {"name": supervisor["name"], "date": "24 November 2026", "place": ""} if signed else {"name": "", "date": "", "place": ""},
+            "supervisee": {"name": supervisee["name"], "date": "25 November 2026", "place": ""} if signed else {"name": "", "date": "", "place": ""},
         },
         "document": {"title": "Supervision contract", "reference": "CS-000123 v2"},
     }

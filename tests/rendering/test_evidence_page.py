@@ -1,17 +1,19 @@
-"""The evidence page records who agreed, when, from where, and how to verify the seal."""
+"""The evidence page records who agreed, when, from where, the hashes, and how anyone can check them."""
 
 from __future__ import annotations
 
-import io
+import re
 from dataclasses import replace
+from pathlib import Path
 
-from docx import Document
+import pypdfium2 as pdfium
+from pypdf import PdfReader
 
-from app.rendering import Evidence, EvidenceParty, append_evidence_page, render_docx
+from app.rendering import Evidence, EvidenceParty, evidence_pdf
 
-from .support import all_text, contract_context, contract_path, part_xml, texts
-
-HOSTILE_AGENT = 'Mozilla/5.0 (X11) <w:p><w:r><w:t>forged</w:t></w:r></w:p> & "quotes" \x07bell'
+FONTS = Path("/usr/share/fonts/truetype/dejavu")
+A4 = (595.3, 841.9)
+HOSTILE_AGENT = 'Mozilla/5.0 (X11) <para>forged</para> <b>bold</b> & "quotes" \x07bell'
 SUPERVISOR = EvidenceParty(
     name="Alex Morgan",
     email="alex.morgan@example.org",
@@ -42,64 +44,75 @@ EVIDENCE = Evidence(
     audit_head="e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     verify_url="https://countersign.example.org/verify",
     sealed_at="25 November 2026, 16:46:03 UTC",
+    seal_fingerprint="5d41402abc4b2a76b9719d911017c592aaf4c6bbd5a9b1f6c1b1a5f0f7c9e0a1",
 )
 
 
-def sealed_docx() -> bytes:
-    return append_evidence_page(render_docx(contract_path(), contract_context(signed=True)), EVIDENCE)
+def text_of(pdf: bytes) -> str:
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
 
 
-def test_the_evidence_page_starts_a_new_page_after_the_form() -> None:
-    docx = sealed_docx()
-    paragraphs = Document(io.BytesIO(docx)).paragraphs
-    heading = next(p for p in paragraphs if p.text == "Evidence of agreement")
-    assert heading.paragraph_format.page_break_before
-    assert texts(docx).index("Evidence of agreement") > texts(docx).index("Supervision Agreement:")
+def page() -> bytes:
+    return evidence_pdf(EVIDENCE, font_dir=FONTS, pagesize=A4)
 
 
 def test_every_field_is_on_the_evidence_page() -> None:
-    found = texts(sealed_docx())
-    for value in (
-        "Supervision contract",
-        "CS-000123",
-        "2",
-        "The Heart of Mercia Academy Trust",
-        EVIDENCE.sealed_at,
-        EVIDENCE.agreed_sha256,
-        EVIDENCE.audit_head,
-        EVIDENCE.verify_url,
-    ):
+    found = text_of(page())
+    flat = re.sub(r"\s+", " ", found)
+    for value in ("Evidence of agreement", "Supervision contract", "CS-000123", "The Heart of Mercia Academy Trust",
+                  EVIDENCE.sealed_at, EVIDENCE.agreed_sha256, EVIDENCE.audit_head, EVIDENCE.seal_fingerprint,
+                  EVIDENCE.verify_url):
         assert value in found, value
     for party in (SUPERVISOR, SUPERVISEE):
         for value in (party.name, party.email, party.role, party.sent_at, party.agreed_at, party.ip):
-            assert value in found, value
-    assert "—" in found  # unknown first view
-    for label in ("Link sent", "First viewed", "Agreed", "IP address", "User agent", "Audit log head"):
-        assert label in found, label
+            assert value in flat, value
+    for label in ("Link sent", "First viewed", "Agreed", "IP address", "User agent", "Audit log head",
+                  "SHA-256 of the seal certificate"):
+        assert label in flat, label
+
+
+def test_it_says_what_each_hash_proves_and_how_to_check_it_with_a_free_reader() -> None:
+    flat = re.sub(r"\s+", " ", text_of(page()))
+    assert "What each value proves, and how to check it" in flat
+    assert "attached to this file as “agreed-document.pdf”" in flat
+    assert "free PDF reader" in flat and "sha256sum agreed-document.pdf" in flat
+    assert "compare its SHA-256 fingerprint" in flat
+    assert "qualified" not in flat.lower()
 
 
 def test_a_hostile_user_agent_is_printed_as_text() -> None:
-    docx = sealed_docx()
-    part_xml(docx, "word/document.xml")  # still well-formed
-    assert 'Mozilla/5.0 (X11) <w:p><w:r><w:t>forged</w:t></w:r></w:p> & "quotes" \ufffdbell' in texts(docx)
-    assert "forged" not in [t.strip() for t in texts(docx)]
+    flat = re.sub(r"\s+", " ", text_of(page()))
+    assert 'Mozilla/5.0 (X11) <para>forged</para> <b>bold</b> & "quotes" \ufffdbell' in flat
 
 
-def test_the_page_explains_the_seal_without_claiming_a_qualified_one() -> None:
-    text = all_text(sealed_docx())
-    assert "electronic seal of The Heart of Mercia Academy Trust" in text
-    assert "https://countersign.example.org/verify" in text
-    assert "qualified" not in text.lower()
+def test_fonts_are_embedded_and_headings_are_the_outline() -> None:
+    reader = PdfReader(__import__("io").BytesIO(page()))
+    fonts = []
+    for p in reader.pages:
+        for font in p["/Resources"]["/Font"].values():
+            descendant = font.get_object()
+            descriptor = descendant.get("/FontDescriptor") or descendant["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            fonts.append("/FontFile2" in descriptor.get_object())
+    assert fonts and all(fonts)
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert titles[0] == "Evidence of agreement"
+    children = next(item for item in reader.outline if isinstance(item, list))
+    assert [c.title for c in children][:3] == ["Document", "Parties", "Integrity"]
 
 
-def test_long_values_sit_in_fixed_width_tables() -> None:
+def test_long_values_wrap_inside_the_page() -> None:
     evidence = replace(EVIDENCE, parties=(replace(SUPERVISOR, user_agent="X" * 600),))
-    doc = Document(io.BytesIO(append_evidence_page(render_docx(contract_path(), contract_context()), evidence)))
-    section = doc.sections[0]
-    text_width = section.page_width - section.left_margin - section.right_margin
-    for table in doc.tables[1:]:
-        layout = table._tbl.tblPr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblLayout")
-        assert layout is not None and layout.get(
-            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}type"
-        ) == "fixed"
-        assert abs(sum(column.width for column in table.columns) - text_width) < 635 * 20  # within 1 pt
+    pdf = evidence_pdf(evidence, font_dir=FONTS, pagesize=A4)
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for p in document:
+            text = p.get_textpage()
+            for index in range(text.count_chars()):
+                left, _b, right, _t = text.get_charbox(index)
+                assert 0 <= left and right <= A4[0], (left, right)
+    finally:
+        document.close()

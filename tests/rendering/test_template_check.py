@@ -39,9 +39,9 @@ def contract_provided() -> dict[str, Any]:
         "supervisees": [person],
         "terms": terms,
         "signed": {
-            "supervisor": {"name": "Alex Morgan", "date": "24 November 2026"},
-            "supervisee": {"name": "Sam Patel", "date": "25 November 2026"},
-            "supervisees": [{"name": "Sam Patel", "date": "25 November 2026"}],
+            "supervisor": {"name": "Alex Morgan", "date": "24 November 2026", "place": ""},
+            "supervisee": {"name": "Sam Patel", "date": "25 November 2026", "place": ""},
+            "supervisees": [{"name": "Sam Patel", "date": "25 November 2026", "place": ""}],
         },
         "agreed_date": "1 September 2026",
         "review_date": "1 September 2027",

@@ -79,6 +79,9 @@ def check_template(
         )
     for path in required:
         if not any(ref == path or ref.startswith(path + ".") for ref in references):
+            if path.endswith(".place"):
+                problems.append(_no_place(path))
+                continue
             problems.append(
                 Problem(
                     "missing_required",
@@ -89,6 +92,18 @@ def check_template(
     if warnings:
         problems.extend(heading_problems(template))
     return list(dict.fromkeys(problems))
+
+
+def _no_place(path: str) -> Problem:
+    """Say that an agreeing party has nowhere for the seal to stamp their agreement."""
+    who = path.split(".")[1].rstrip("s") if path.startswith("signed.supervisees") else path.split(".")[1]
+    return Problem(
+        "missing_required",
+        "the form",
+        f"the form has no signature place for the {who}, so their agreement cannot be stamped on the sealed "
+        f"copy; add {{{{ {path.replace('supervisees.', 'supervisees[loop.index0].')} }}}} where it goes "
+        "(see docs/templates.md)",
+    )
 
 
 def _check_part(
