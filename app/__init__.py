@@ -15,6 +15,7 @@ from . import (
     conversion,
     demo,
     documents,
+    governance,
     jobs,
     mail,
     reviews,
@@ -28,7 +29,7 @@ from . import db as database
 from .extensions import csrf, db, limiter, migrate
 
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
-FEATURES = (conversion, audit, mail, trusts, documents, reviews, staff, verify, sweep, demo)
+FEATURES = (conversion, audit, mail, trusts, documents, reviews, staff, governance, verify, sweep, demo)
 TOKEN_PATH = re.compile(r"/(s|d|a|staff/sign-in)/[A-Za-z0-9_.\-]+")
 
 

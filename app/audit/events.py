@@ -36,3 +36,12 @@ class EventType(StrEnum):
     # staff
     SIGN_IN_REQUESTED = "sign_in_requested"
     SIGNED_IN = "signed_in"
+    STAFF_LEFT = "staff_left"
+    # records governance
+    RETENTION_REVIEWED = "retention_reviewed"
+    BATCH_ITEM_WITHDRAWN = "batch_item_withdrawn"
+    BATCH_APPROVED = "batch_approved"
+    RECORD_DESTROYED = "record_destroyed"  # app/audit/personal.py checks erasures against this name
+    HOLD_PLACED = "hold_placed"
+    HOLD_RELEASED = "hold_released"
+    SUBJECT_ACCESS_EXPORTED = "subject_access_exported"
