@@ -14,6 +14,7 @@ from . import (
     conversion,
     demo,
     documents,
+    governance,
     inputs,
     jobs,
     logs,
@@ -30,7 +31,7 @@ from .extensions import csrf, db, limiter, migrate
 from .logs import TOKEN_PATH
 
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
-FEATURES = (conversion, storage, audit, mail, trusts, documents, reviews, staff, verification, sweep, demo)
+FEATURES = (conversion, storage, audit, mail, trusts, documents, reviews, staff, governance, verification, sweep, demo)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -40,3 +40,12 @@ class EventType(StrEnum):
     SIGNED_IN = "signed_in"
     SIGNED_OUT = "signed_out"  # every session of that person, on every device
     USER_DEACTIVATED = "user_deactivated"
+    STAFF_LEFT = "staff_left"
+    # records governance
+    RETENTION_REVIEWED = "retention_reviewed"
+    BATCH_ITEM_WITHDRAWN = "batch_item_withdrawn"
+    BATCH_APPROVED = "batch_approved"
+    RECORD_DESTROYED = "record_destroyed"  # app/audit/personal.py checks erasures against this name
+    HOLD_PLACED = "hold_placed"
+    HOLD_RELEASED = "hold_released"
+    SUBJECT_ACCESS_EXPORTED = "subject_access_exported"

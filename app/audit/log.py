@@ -15,7 +15,8 @@ from sqlalchemy import select
 from ..db import utcnow, writes_during_read
 from ..extensions import db
 from .events import EventType
-from .models import GENESIS, AuditEvent, AuditHead, RejectionTally
+from .models import GENESIS, AuditEvent, AuditHead, AuditPersonal, RejectionTally
+from .personal import commitment, new_salt, personal_problem, split_details
 
 
 def _digest(
@@ -29,19 +30,25 @@ def _digest(
     user_agent: str | None,
     details: dict[str, Any],
     prev_hash: str,
+    personal_commitment: str | None = None,
 ) -> str:
+    chained: dict[str, Any] = {
+        "seq": seq,
+        "at": occurred_at.isoformat(timespec="microseconds"),
+        "type": type,
+        "document": document_id,
+        "actor": actor,
+        "ip": ip,
+        "ua": user_agent,
+        "details": details,
+        "prev": prev_hash,
+    }
+    if personal_commitment is not None:
+        # Erasable events chain the commitment in place of the personal values (app/audit/personal.py).
+        chained.update(actor=None, ip=None, ua=None, details=split_details(details)[0],
+                       personal=personal_commitment)
     body = json.dumps(
-        {
-            "seq": seq,
-            "at": occurred_at.isoformat(timespec="microseconds"),
-            "type": type,
-            "document": document_id,
-            "actor": actor,
-            "ip": ip,
-            "ua": user_agent,
-            "details": details,
-            "prev": prev_hash,
-        },
+        chained,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=True,
@@ -75,16 +82,24 @@ def record(
         "details": json.loads(json.dumps(details or {}, default=str)),
         "prev_hash": head.hash,
     }
+    salt = new_salt()
+    fields["personal_commitment"] = commitment(
+        salt, actor=actor, ip=fields["ip"], user_agent=fields["user_agent"],
+        personal=split_details(fields["details"])[1],
+    )
     event = AuditEvent(**fields, hash=_digest(**fields))
     db.session.add(event)
     head.seq, head.hash = event.seq, event.hash
+    db.session.flush()
+    db.session.add(AuditPersonal(event_id=event.id, salt=salt))
     db.session.flush()
     return event
 
 
 def audit_only_write() -> AbstractContextManager[None]:
     """Let the block append to the audit log (or count noise) during a GET or HEAD request, and write nothing else."""
-    return writes_during_read(AuditEvent.__tablename__, AuditHead.__tablename__, RejectionTally.__tablename__)
+    return writes_during_read(AuditEvent.__tablename__, AuditHead.__tablename__, AuditPersonal.__tablename__,
+                              RejectionTally.__tablename__)
 
 
 def head_hash() -> str:
@@ -103,16 +118,19 @@ class ChainBreak:
 def verify_chain() -> tuple[int, ChainBreak | None]:
     """Recompute the chain; return how many rows were checked and the first break, if any."""
     # Streamed in batches so a long log is checked in constant memory; closed even on an early return.
-    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000))
+    rows = db.session.execute(
+        select(AuditEvent, AuditPersonal).outerjoin(AuditPersonal, AuditPersonal.event_id == AuditEvent.id)
+        .order_by(AuditEvent.seq).execution_options(yield_per=1000)
+    )
     try:
-        return _walk(rows)
+        return _walk(rows)  # type: ignore[arg-type]  # rows unpack as (event, personal)
     finally:
         rows.close()
 
 
-def _walk(rows: Iterable[AuditEvent]) -> tuple[int, ChainBreak | None]:
+def _walk(rows: Iterable[tuple[AuditEvent, AuditPersonal | None]]) -> tuple[int, ChainBreak | None]:
     expected_prev, expected_seq, checked = GENESIS, 1, 0
-    for event in rows:
+    for event, personal in rows:
         if event.seq != expected_seq:
             return checked, ChainBreak(expected_seq, None, f"row {expected_seq} is missing")
         if event.prev_hash != expected_prev:
@@ -127,9 +145,12 @@ def _walk(rows: Iterable[AuditEvent]) -> tuple[int, ChainBreak | None]:
             user_agent=event.user_agent,
             details=event.details,
             prev_hash=event.prev_hash,
+            personal_commitment=event.personal_commitment,
         )
         if recomputed != event.hash:
             return checked, ChainBreak(event.seq, event.id, "was edited after it was written")
+        if event.personal_commitment is not None and (problem := personal_problem(event, personal)):
+            return checked, ChainBreak(event.seq, event.id, problem)
         expected_prev, expected_seq, checked = event.hash, event.seq + 1, checked + 1
     head = db.session.get(AuditHead, 1)
     if head is not None and (head.seq != checked or head.hash != expected_prev):

@@ -29,6 +29,22 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Events written since personal details became erasable: the chain hashes this salted
+    # commitment to actor, ip, user agent and the personal details instead of the values themselves.
+    personal_commitment: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditPersonal(db.Model):  # type: ignore[name-defined]
+    """The salt behind an event's personal commitment; erasing a record drops the salt and the values."""
+
+    __tablename__ = "audit_personal"
+
+    # No foreign key: a deleted event must be found by verify, not hidden behind a refused delete.
+    event_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    salt: Mapped[str | None] = mapped_column(String(64))
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The seq of the event that records why the personal details were erased (a record's destruction).
+    erased_by_seq: Mapped[int | None]
 
 
 class AuditHead(db.Model):  # type: ignore[name-defined]
@@ -75,5 +91,5 @@ class RejectionTally(db.Model):  # type: ignore[name-defined]
 
 
 # A written audit row or checkpoint is never changed; the database refuses it too.
-protect(AuditEvent.__table__)
+protect(AuditEvent.__table__, erasable=True)
 protect(AuditCheckpoint.__table__)

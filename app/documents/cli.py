@@ -17,7 +17,7 @@ from ..kinds import FieldError
 from ..trusts.models import Trust
 from .actions import Action, ActionNotFound, mark_done
 from .create import create_document
-from .download import download
+from .download import destroyed_notice, download
 from .links import resend_link
 from .models import Document
 from .people import MAX_NAME, parse_person
@@ -216,6 +216,8 @@ def documents_download(document_id: int, file: Path) -> None:
     """Write the sealed PDF of a document to FILE."""
     document = _document(document_id)
     version = document.version
+    if (notice := destroyed_notice(document)) is not None:
+        fail(notice)
     if version.sealed_file is None:
         fail(f"{document.reference} is not sealed yet (state: {document.state})")
     assert version.sealed_file is not None

@@ -8,13 +8,31 @@ from .. import audit
 from ..audit import EventType
 from ..db import transaction
 from ..storage import StoredFile
-from .models import DocumentVersion
+from .models import Document, DocumentVersion
 from .people import Request
+
+
+def destroyed_notice(document: Document) -> str | None:
+    """Say when and under which batch a record was destroyed, or None if it was not."""
+    if document.destroyed_at is None:
+        return None
+    return (f"{document.reference} was destroyed on {document.destroyed_at:%d %B %Y at %H:%M} UTC under "
+            f"destruction batch DB-{document.destruction_batch or 0:05d}, as the trust's retention policy says")
+
+
+class RecordDestroyed(Exception):
+    """The record was destroyed under the trust's retention policy; its files are gone."""
+
+    def __init__(self, document: Document):
+        super().__init__(destroyed_notice(document))
+        self.document = document
 
 
 def download(version: DocumentVersion, stored: StoredFile, *, actor: str, request: Request | None = None,
              **details: Any) -> bytes:
     """Return a stored PDF of a version, after logging the download."""
+    if version.document.destroyed_at is not None:
+        raise RecordDestroyed(version.document)
     data = stored.read()
     with transaction():
         audit.record(

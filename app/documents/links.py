@@ -148,6 +148,8 @@ def resolve_link(token: str, purpose: LinkPurpose) -> Link:
     document = version.document
     if document.state is State.CANCELLED:
         raise LinkRejected("cancelled", document, link)
+    if document.state is State.DESTROYED:
+        raise LinkRejected("destroyed", document, link)
     reason = _refusal(link, purpose, version, document)
     if reason is not None:
         raise LinkRejected(reason, document, link)

@@ -61,6 +61,10 @@ class Document(db.Model):  # type: ignore[name-defined]
     review_date: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Destroyed under the trust's retention policy: the facts stay on the row, so a download can say so
+    # without documents knowing about the governance package that destroyed it.
+    destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    destruction_batch: Mapped[int | None]
 
     trust: Mapped[Trust] = relationship()
     parties: Mapped[list[Party]] = relationship(

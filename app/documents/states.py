@@ -15,6 +15,7 @@ class State(StrEnum):
     SUPERSEDED = "superseded"  # a sealed contract replaced by its sealed annual reissue
     ISSUED = "issued"  # a document needing no agreement (an agenda) was sent out
     CANCELLED = "cancelled"
+    DESTROYED = "destroyed"  # past the trust's retention: files and personal details removed
 
 
 TRANSITIONS: dict[State, frozenset[State]] = {
@@ -25,11 +26,14 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     ),
     State.CHANGES_REQUESTED: frozenset({State.PREPARING, State.CANCELLED}),
     State.AGREED: frozenset({State.SEALED}),
-    State.SEALED: frozenset({State.SUPERSEDED}),
-    State.SUPERSEDED: frozenset(),
-    State.ISSUED: frozenset(),
-    State.CANCELLED: frozenset(),
+    State.SEALED: frozenset({State.SUPERSEDED, State.DESTROYED}),
+    State.SUPERSEDED: frozenset({State.DESTROYED}),
+    State.ISSUED: frozenset({State.DESTROYED}),
+    State.CANCELLED: frozenset({State.DESTROYED}),
+    State.DESTROYED: frozenset(),
 }
+# A document in one of these states is finished: retention may count from it and destroy it.
+FINISHED = frozenset({State.SEALED, State.SUPERSEDED, State.ISSUED, State.CANCELLED})
 
 
 class InvalidTransition(Exception):

@@ -23,6 +23,7 @@ from ..extensions import token_images, token_pages
 from ..inputs import lines_allowed, user_agent
 from .answers import AnswerInvalid, answer_audit, request_changes
 from .answers import agree as agree_version
+from .download import destroyed_notice
 from .download import download as download_version
 from .links import LinkRejected, mark_viewed, record_rejection, resolve_link
 from .models import Link, LinkPurpose
@@ -48,6 +49,7 @@ REJECTIONS = {
     ),
     "closed": ("This document is no longer open", "It is not waiting for your answer."),
     "cancelled": ("This document has been cancelled", "It no longer needs your answer."),
+    "destroyed": ("This record was destroyed", "The trust's retention period for it ended."),
 }
 
 
@@ -61,7 +63,7 @@ def _rejected(exc: LinkRejected) -> tuple[str, int]:
     answer = None
     if exc.reason == "used" and exc.link is not None:
         answer = answer_through(exc.link)
-    status = 410 if exc.reason in {"expired", "superseded", "replaced", "cancelled"} else 404
+    status = 410 if exc.reason in {"expired", "superseded", "replaced", "cancelled", "destroyed"} else 404
     if exc.reason in {"used", "changes_requested", "closed"}:
         status = 409
     return (
@@ -72,6 +74,7 @@ def _rejected(exc: LinkRejected) -> tuple[str, int]:
             explanation=explanation,
             document=exc.document,
             answer=answer,
+            destroyed=destroyed_notice(exc.document) if exc.document is not None else None,
         ),
         status,
     )

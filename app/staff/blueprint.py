@@ -13,6 +13,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 STATE_COLOURS = {
     "preparing": "grey", "awaiting_answers": "blue", "awaiting_agreement": "blue", "changes_requested": "orange",
     "agreed": "turquoise", "sealed": "green", "issued": "green", "superseded": "grey", "cancelled": "red",
+    "destroyed": "grey",
 }
 
 

@@ -1,6 +1,8 @@
-"""`flask users create` and `flask users deactivate`: add staff to a trust, and stop them signing in."""
+"""`flask users create|deactivate|leave`: add staff to a trust, stop them signing in, record the day they left."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import click
 from flask.cli import AppGroup
@@ -80,3 +82,28 @@ def users_deactivate(email: str) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"deactivated {user.name} <{user.email}>; their sessions have ended")
+
+
+def record_leaving(email: str, *, on: date | None, actor: str, trust_id: int | None = None) -> User:
+    """Record the day a member of staff left (None: they have not), for the trust's retention rules."""
+    with transaction():
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()).with_for_update())
+        if user is None or (trust_id is not None and user.trust_id != trust_id):
+            raise ValueError(f"no member of staff {email.strip().lower()}")
+        user.left_on = on
+        audit.record(EventType.STAFF_LEFT, actor=actor,
+                     details={"user": user.id, "left_on": on.isoformat() if on else None})
+    return user
+
+
+@users_cli.command("leave")
+@click.argument("email")
+@click.option("--on", "on", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="The day they left.")
+def users_leave(email: str, on: object) -> None:
+    """Record the day a member of staff left the trust."""
+    assert hasattr(on, "date")
+    try:
+        user = record_leaving(email, on=on.date(), actor="command line")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{user.name} <{user.email}> left on {user.left_on:%d %B %Y}")

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from ..documents.download import destroyed_notice
 from ..documents.download import download as download_version
 from ..documents.links import resend_link
 from ..documents.models import Document
@@ -72,17 +73,20 @@ def document(document_id: int) -> str:
         previous=previous,
         request_reason=change_request(found),
         reissue_diff=[(f, shown(old), shown(new)) for f, old, new in reissue_changes(found.id)] if previous else [],
+        destroyed=destroyed_notice(found),
     )
 
 
 @bp.post("/documents/<int:document_id>/versions/<int:number>/download")
 @access.allowed(access.signed_in)
-def download(document_id: int, number: int) -> Response:
+def download(document_id: int, number: int) -> Response | tuple[str, int]:
     """Send a version's sealed PDF (or, before sealing, the PDF sent for agreement); logged."""
     found = access.document_for(current_user, document_id)
     version = next((v for v in found.versions if v.number == number), None)
     if version is None:
         abort(404)
+    if (notice := destroyed_notice(found)) is not None:
+        return render_template("error.html", title="This record was destroyed", text=notice), 410
     sealed = request.form.get("which") != "draft"
     stored = version.sealed_file if sealed else version.pdf_file
     if stored is None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
@@ -34,6 +34,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Kept in each session at sign-in; raising it ends every session made before (sign-out, deactivation).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The day they left the trust's employment: an anchor for the trust's retention rules.
+    left_on: Mapped[date | None] = mapped_column(Date)
 
     trust: Mapped[Trust] = relationship()
 

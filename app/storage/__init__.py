@@ -19,7 +19,7 @@ from ..db import UTCDateTime, utcnow
 from ..extensions import db
 from .backends import BACKENDS, StorageBackend, StoredChunk
 
-__all__ = ["DOCX", "PDF", "StorageCorrupted", "StoredChunk", "StoredFile", "init_app", "sha256_hex", "store"]
+__all__ = ["DOCX", "PDF", "StorageCorrupted", "StoredChunk", "StoredFile", "discard", "init_app", "sha256_hex", "store"]
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
@@ -76,6 +76,12 @@ def store(data: bytes, media_type: str) -> StoredFile:
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def discard(stored: StoredFile) -> None:
+    """Delete a stored file for good: its row now, its bytes with the transaction (files: after commit)."""
+    backend().discard(stored.sha256, stored.path)
+    db.session.delete(stored)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import LargeBinary, String, exists, select
+from sqlalchemy import LargeBinary, String, delete, exists, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..db import after_commit
 from ..extensions import db
 
 CHUNK = 1024 * 1024  # 1 MiB: a record is read in a few round trips and no row is large
@@ -20,6 +21,8 @@ class StorageBackend(Protocol):
     def put(self, digest: str, relative: str, data: bytes) -> None: ...
 
     def chunks(self, digest: str, relative: str) -> Iterator[bytes]: ...
+
+    def discard(self, digest: str, relative: str) -> None: ...
 
 
 class StoredChunk(db.Model):  # type: ignore[name-defined]
@@ -56,6 +59,11 @@ class FilesBackend:
         finally:
             tmp.unlink()
 
+    def discard(self, digest: str, relative: str) -> None:
+        """Delete the file once the transaction that gave it up commits (never if it rolls back)."""
+        path = self.root() / relative
+        after_commit(lambda: path.unlink(missing_ok=True))
+
     def chunks(self, digest: str, relative: str) -> Iterator[bytes]:
         """Yield the file in chunks."""
         with open(self.root() / relative, "rb") as fh:
@@ -73,6 +81,10 @@ class DatabaseBackend:
         for seq, start in enumerate(range(0, max(len(data), 1), CHUNK)):
             db.session.add(StoredChunk(sha256=digest, seq=seq, data=data[start:start + CHUNK]))
         db.session.flush()
+
+    def discard(self, digest: str, relative: str) -> None:
+        """Delete the file's chunks in the caller's transaction."""
+        db.session.execute(delete(StoredChunk).where(StoredChunk.sha256 == digest))
 
     def chunks(self, digest: str, relative: str) -> Iterator[bytes]:
         """Yield the file's chunks in order, one row at a time."""

@@ -23,6 +23,11 @@ NUMBER_DEFAULTS = {
     "session_interval_days": (1, 366, False),
 }
 ANSWER_TYPES = ("number", "yes_no", "text")
+# What a retention period counts from: the record's sealing (or issue, or cancellation), the end of the
+# supervision arrangement it belongs to, or the day its supervisee left the trust's employment.
+RETENTION_ANCHORS = ("sealed", "arrangement_end", "employment_end")
+# Who approves a destruction batch: an admin other than the one who drew it up, or any admin after confirming.
+RETENTION_APPROVALS = ("second_admin", "confirm")
 
 
 class ProfileError(Exception):
@@ -87,6 +92,7 @@ def validate_profile(data: dict[str, Any], templates_dir: Path) -> list[str]:
     problems += _reminder_problems(data.get("reminders", {}))
     problems += _record_problems(data.get("record", {}))
     problems += _audit_problems(data.get("audit", {}))
+    problems += _retention_problems(data.get("retention", {}))
     agenda = data.get("agenda", {})
     if not isinstance(agenda, dict) or not _texts(agenda.get("items", [])):
         problems.append("agenda.items: must be a list of text")
@@ -156,6 +162,36 @@ def _audit_problems(audit: Any) -> list[str]:
         if not isinstance(question.get("comments", False), bool):
             problems.append(f"{where}.comments: true or false")
         unknown = set(question) - {"text", "answer", "comments"}
+        if unknown:
+            problems.append(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+    return problems
+
+
+def _retention_problems(retention: Any) -> list[str]:
+    if not isinstance(retention, dict):
+        return ["[retention]: must be a table"]
+    problems = []
+    if retention.get("approval", "second_admin") not in RETENTION_APPROVALS:
+        problems.append(f"retention.approval: one of {', '.join(RETENTION_APPROVALS)}")
+    for name, rule in retention.items():
+        if name == "approval":
+            continue
+        where = f"retention.{name}"
+        if name not in KINDS:
+            problems.append(f"{where}: unknown kind (known: {', '.join(KINDS)})")
+            continue
+        if not isinstance(rule, dict):
+            problems.append(f"{where}: must be {{ after = ..., years = ..., months = ... }}")
+            continue
+        if rule.get("after") not in RETENTION_ANCHORS:
+            problems.append(f"{where}.after: one of {', '.join(RETENTION_ANCHORS)}")
+        for unit, high in (("years", 100), ("months", 1200)):
+            value = rule.get(unit, 0)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= high:
+                problems.append(f"{where}.{unit}: whole number from 0 to {high}")
+        if not rule.get("years") and not rule.get("months"):
+            problems.append(f"{where}: give years or months (a period of at least one month)")
+        unknown = set(rule) - {"after", "years", "months"}
         if unknown:
             problems.append(f"{where}: unknown keys {', '.join(sorted(unknown))}")
     return problems

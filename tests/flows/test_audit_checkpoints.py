@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 
 from app import create_app
 from app.audit import EventType, record
-from app.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from app.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditPersonal
 from app.db import transaction, utcnow
 from app.extensions import db
 from app.jobs import Job, run_or_queue
@@ -28,6 +28,8 @@ def _checkpoints(app) -> list[tuple[int, str]]:
 def _cut_back_to(app, keep: int) -> None:
     """Delete every row after `keep` and point the stored head at row `keep`, as an attacker would."""
     with triggers_off(app):
+        doomed = select(AuditEvent.id).where(AuditEvent.seq > keep)
+        db.session.execute(delete(AuditPersonal).where(AuditPersonal.event_id.in_(doomed)))
         db.session.execute(delete(AuditEvent).where(AuditEvent.seq > keep))
         row = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == keep))
         head = db.session.get(AuditHead, 1)
