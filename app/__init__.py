@@ -10,6 +10,7 @@ from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from . import (
+    api,
     audit,
     config,
     conversion,
@@ -23,12 +24,13 @@ from . import (
     sweep,
     trusts,
     verify,
+    webhooks,
 )
 from . import db as database
 from .extensions import csrf, db, limiter, migrate
 
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
-FEATURES = (conversion, audit, mail, trusts, documents, reviews, staff, verify, sweep, demo)
+FEATURES = (conversion, audit, mail, trusts, documents, reviews, staff, api, webhooks, verify, sweep, demo)
 TOKEN_PATH = re.compile(r"/(s|d|a|staff/sign-in)/[A-Za-z0-9_.\-]+")
 
 
@@ -94,7 +96,9 @@ def _errors(app: Flask) -> None:
         500: ("Sorry, something went wrong", "Nothing was changed. Try again in a few minutes."),
     }
 
-    def page(code: int) -> tuple[str, int]:
+    def page(code: int) -> Any:
+        if request.path.startswith(api.PREFIX + "/"):  # an address the API's routes did not match
+            return api.problem(code, messages[code][0] + ".")
         title, text = messages[code]
         return render_template("error.html", title=title, text=text), code
 

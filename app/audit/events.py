@@ -36,3 +36,11 @@ class EventType(StrEnum):
     # staff
     SIGN_IN_REQUESTED = "sign_in_requested"
     SIGNED_IN = "signed_in"
+    # the API and webhooks
+    API_CALLED = "api_called"
+    API_KEY_CREATED = "api_key_created"
+    API_KEY_REVOKED = "api_key_revoked"
+    WEBHOOK_ADDED = "webhook_added"
+    WEBHOOK_REMOVED = "webhook_removed"
+    WEBHOOK_ENABLED = "webhook_enabled"
+    WEBHOOK_DISABLED = "webhook_disabled"

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ..db import utcnow
 from ..extensions import db
 from .events import EventType
+from .listeners import notify_listeners
 from .models import GENESIS, AuditEvent, AuditHead
 
 
@@ -78,6 +79,7 @@ def record(
     db.session.add(event)
     head.seq, head.hash = event.seq, event.hash
     db.session.flush()
+    notify_listeners(event)
     return event
 
 
