@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,10 +24,12 @@ class PersonIn(Strict):
     """Someone who takes part, as a name and email address."""
 
     name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=320)
+    email: str = Field(max_length=320, pattern=r"^[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+$")
 
 
-PersonGiven = PersonIn | str  # a string is "Full Name <email@example.org>", as on the create page
+# As on the create page: "Full Name <email@example.org>".
+PersonText = Annotated[str, Field(max_length=600, pattern=r"^\s*[^<>\s][^<>]*<\s*[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+\s*>\s*$")]
+PersonGiven = PersonIn | PersonText
 
 
 class CreateDocument(Strict):
