@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, current_app, jsonify
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 from ..kinds import FieldError
 
 MEDIA_TYPE = "application/problem+json"
+_FIELD = re.compile(r"^[a-z_][a-z0-9_]*$")  # the API's own field names, as a request writes them
 TITLES = {
     400: "Bad request",
     401: "Not authenticated",
@@ -59,10 +61,13 @@ def problem(status: int, detail: str, errors: list[tuple[str, str]] | None = Non
 
 def from_validation(exc: ValidationError, root: str = "") -> ApiProblem:
     """Turn pydantic's errors into a 422 naming each field by JSON Pointer."""
-    errors = []
+    found: dict[str, list[str]] = {}
     for error in exc.errors(include_url=False, include_input=False):
-        path = "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in error["loc"])
-        errors.append((f"#{root}/{path}" if path else "#", error["msg"]))
+        # A union's errors name each member tried ("PersonIn", "constrained-str"): not part of the request.
+        parts = [p for p in error["loc"] if isinstance(p, int) or _FIELD.match(p)]
+        path = "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+        found.setdefault(f"#{root}/{path}" if path else "#", []).append(error["msg"])
+    errors = [(pointer, "; ".join(dict.fromkeys(messages))) for pointer, messages in found.items()]
     return ApiProblem(422, "The request does not match the API's schema.", errors)
 
 
