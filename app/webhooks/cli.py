@@ -8,7 +8,15 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..trusts.models import Trust
-from .endpoints import EVENT_NAMES, EndpointProblem, add_endpoint, deliveries_of, enable_endpoint, endpoints_of, remove_endpoint
+from .endpoints import (
+    EVENT_NAMES,
+    EndpointProblem,
+    add_endpoint,
+    deliveries_of,
+    enable_endpoint,
+    endpoints_of,
+    remove_endpoint,
+)
 
 webhooks_cli = AppGroup("webhooks", help="Endpoints a trust's systems receive events at.")
 CLI_ACTOR = "command line"

@@ -8,11 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from app.api.models import ApiKey
 from app.audit.models import AuditEvent
 from app.extensions import db
 
 from ..flows.conftest_helpers import BROKER
-from ..reviews.helpers import SUPERVISOR, create_contract, seal_by_mail, set_review_date
+from ..flows.test_contract_spine import csrf
+from ..reviews.helpers import create_contract, seal_by_mail, set_review_date
+from ..staff.test_access import sign_in
 from .conftest import auth
 
 pytestmark = pytest.mark.skipif(bool(BROKER), reason="documents are made in-process for these checks")
@@ -177,9 +180,6 @@ def test_unknown_addresses_are_problems_and_calls_are_rate_limited(app: Any, cli
 
 
 def test_staff_admins_make_and_revoke_keys_on_a_page(app: Any, client: Any, runner: Any, mailbox: Any, trusts: Any):
-    from ..flows.test_contract_spine import csrf
-    from ..staff.test_access import sign_in
-
     runner.invoke(args=["users", "create", "admin@hom.example.org", "--name", "Morgan Admin", "--role", "admin",
                         "--trust", "heart-of-mercia"])
     sign_in(client, mailbox, "admin@hom.example.org")
@@ -191,8 +191,6 @@ def test_staff_admins_make_and_revoke_keys_on_a_page(app: Any, client: Any, runn
     assert app.test_client().get("/api/v1/documents", headers=auth(key)).status_code == 200
     assert key not in client.get("/staff/api-keys").text
     with app.app_context():
-        from app.api.models import ApiKey
-
         key_id = db.session.scalar(select(ApiKey.id).where(ApiKey.name == "Payroll"))
     revoked = client.post(f"/staff/api-keys/{key_id}/revoke", data={"csrf_token": csrf(page.text)})
     assert revoked.status_code == 303
