@@ -81,9 +81,11 @@ def _failed(delivery: WebhookDelivery, status: int | None, exc: Exception) -> fl
                 float(config["WEBHOOK_RETRY_MAX_SECONDS"]))
     now = utcnow()
     with transaction():
+        # FOR NO KEY UPDATE, as records.locked_document explains: a transaction queuing a delivery
+        # holds the audit head and needs a key-share lock on this row; FOR UPDATE would deadlock with it.
         endpoint = db.session.scalar(
-            select(WebhookEndpoint).where(WebhookEndpoint.id == delivery.endpoint_id).with_for_update()
-            .execution_options(populate_existing=True))
+            select(WebhookEndpoint).where(WebhookEndpoint.id == delivery.endpoint_id)
+            .with_for_update(key_share=True).execution_options(populate_existing=True))
         assert endpoint is not None
         delivery.response_code, delivery.last_error, delivery.claimed_until = status, error, None
         endpoint.failing_since = endpoint.failing_since or now

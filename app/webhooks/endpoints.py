@@ -94,7 +94,7 @@ def endpoint_of(trust_id: int | None, endpoint_id: int) -> WebhookEndpoint:
     query = select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
     if trust_id is not None:
         query = query.where(WebhookEndpoint.trust_id == trust_id)
-    endpoint = db.session.scalar(query.with_for_update())
+    endpoint = db.session.scalar(query.with_for_update(key_share=True))  # see delivery._failed
     if endpoint is None:
         raise EndpointProblem(f"no webhook endpoint {endpoint_id}")
     return endpoint
