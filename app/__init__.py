@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
+    api,
     audit,
     config,
     conversion,
@@ -25,13 +26,17 @@ from . import (
     sweep,
     trusts,
     verification,
+    webhooks,
 )
 from . import db as database
 from .extensions import csrf, db, limiter, migrate
 from .logs import TOKEN_PATH
 
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
-FEATURES = (conversion, storage, audit, mail, trusts, documents, reviews, staff, governance, verification, sweep, demo)
+FEATURES = (
+    conversion, storage, audit, mail, trusts, documents, reviews, staff, governance, api, webhooks, verification,
+    sweep, demo,
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -105,7 +110,9 @@ def _errors(app: Flask) -> None:
         500: ("Sorry, something went wrong", "Nothing was changed. Try again in a few minutes."),
     }
 
-    def page(code: int) -> tuple[str, int]:
+    def page(code: int) -> Any:
+        if request.path.startswith(api.PREFIX + "/"):  # an address the API's routes did not match
+            return api.problem(code, messages[code][0] + ".")
         title, text = messages[code]
         return render_template("error.html", title=title, text=text), code
 

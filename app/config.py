@@ -79,6 +79,15 @@ DEFAULTS: dict[str, Any] = {
     "FORM_CPU_SECONDS": 10,
     "FORM_MEMORY_MB": 1024,
     "FORM_WALL_SECONDS": 30,
+    # Requests each API key may make (Flask-Limiter syntax, counted where RATELIMIT_STORAGE_URI says).
+    "API_RATE_LIMIT": "120 per minute;5000 per hour",
+    # Webhooks: deliver to loopback or private addresses too (true, or a list of addresses/networks).
+    "WEBHOOKS_ALLOW_PRIVATE": False,
+    "WEBHOOK_TIMEOUT": 10,
+    # First retry delay, doubling each attempt up to the maximum; an endpoint failing this long is disabled.
+    "WEBHOOK_RETRY_BASE_SECONDS": 30,
+    "WEBHOOK_RETRY_MAX_SECONDS": 3600,
+    "WEBHOOK_DISABLE_AFTER_DAYS": 3,
 }
 
 

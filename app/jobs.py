@@ -26,6 +26,7 @@ class Job(StrEnum):
     PREPARE_VERSION = "countersign.prepare_version"
     SEAL_VERSION = "countersign.seal_version"
     DELIVER_EMAIL = "countersign.deliver_email"
+    DELIVER_WEBHOOK = "countersign.deliver_webhook"
     BULK_REISSUE = "countersign.bulk_reissue"
     SWEEP = "countersign.sweep"
     SEND_REMINDERS = "countersign.send_reminders"

@@ -1,9 +1,10 @@
-"""Pick up work whose job was lost or failed: due email retries, unprepared and unsealed versions."""
+"""Pick up lost or failed work: email retries, unprepared and unsealed versions, and what features register."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +22,12 @@ from .jobs import Job, run_or_queue
 from .mail.models import OutboundEmail
 
 GRACE = timedelta(minutes=2)  # let freshly queued work start before treating it as lost
+_SWEEPS = "countersign.sweeps"
+
+
+def register_sweep(app: Flask, name: str, due: Callable[[], list[int]], job: Job) -> None:
+    """Have the sweep queue job again for each id due() returns (a feature's own lost or retried work)."""
+    app.extensions.setdefault(_SWEEPS, []).append((name, due, job))
 
 
 def sweep() -> dict[str, int]:
@@ -75,7 +82,11 @@ def sweep() -> dict[str, int]:
             )
         )
     )
+    registered = [(name, due(), job) for name, due, job in current_app.extensions.get(_SWEEPS, [])]
     db.session.commit()
+    for _name, ids, job in registered:
+        for row_id in ids:
+            run_or_queue(job, row_id)
     for email_id in emails:
         run_or_queue(Job.DELIVER_EMAIL, email_id)
     for version_id in to_prepare:
@@ -83,7 +94,9 @@ def sweep() -> dict[str, int]:
     for version_id in to_seal:
         run_or_queue(Job.SEAL_VERSION, version_id)
     removed = remove_orphaned_conversion_folders(Path(current_app.config["OUTPUT_DIR"]) / "libreoffice")
-    return {"emails": len(emails), "prepare": len(to_prepare), "seal": len(to_seal), "orphaned folders": removed}
+    counts = {"emails": len(emails), "prepare": len(to_prepare), "seal": len(to_seal)}
+    counts |= {name: len(ids) for name, ids, _job in registered}
+    return counts | {"orphaned folders": removed}
 
 
 def remove_orphaned_conversion_folders(work_dir: Path) -> int:

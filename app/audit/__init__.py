@@ -6,6 +6,7 @@ from . import tasks  # noqa: F401  (registers the checkpoint job)
 from .checkpoints import CheckpointProblem, HeadMismatch, check_checkpoints, checkpoint
 from .cli import audit_cli
 from .events import EventType
+from .listeners import register_listener
 from .log import ChainBreak, audit_only_write, head_hash, record, verify_chain
 from .tally import Noise, count, tallies
 
@@ -22,6 +23,7 @@ __all__ = [
     "head_hash",
     "init_app",
     "record",
+    "register_listener",
     "tallies",
     "verify_chain",
 ]

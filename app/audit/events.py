@@ -49,3 +49,11 @@ class EventType(StrEnum):
     HOLD_PLACED = "hold_placed"
     HOLD_RELEASED = "hold_released"
     SUBJECT_ACCESS_EXPORTED = "subject_access_exported"
+    # the API and webhooks
+    API_CALLED = "api_called"
+    API_KEY_CREATED = "api_key_created"
+    API_KEY_REVOKED = "api_key_revoked"
+    WEBHOOK_ADDED = "webhook_added"
+    WEBHOOK_REMOVED = "webhook_removed"
+    WEBHOOK_ENABLED = "webhook_enabled"
+    WEBHOOK_DISABLED = "webhook_disabled"

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ..db import utcnow, writes_during_read
 from ..extensions import db
 from .events import EventType
+from .listeners import notify_listeners
 from .models import GENESIS, AuditEvent, AuditHead, AuditPersonal, RejectionTally
 from .personal import commitment, new_salt, personal_problem, split_details
 
@@ -93,6 +94,7 @@ def record(
     db.session.flush()
     db.session.add(AuditPersonal(event_id=event.id, salt=salt))
     db.session.flush()
+    notify_listeners(event)
     return event
 
 

@@ -36,7 +36,7 @@ from .hostile import (
     token_shapes,
 )
 
-AUDIT_TABLES = {"audit_event", "audit_head", "audit_checkpoint", "rejection_tally"}
+AUDIT_TABLES = {"audit_event", "audit_head", "audit_personal", "audit_checkpoint", "rejection_tally"}
 # A POST to these with a valid CSRF token is a write whatever its text fields say.
 WRITES_ANYWAY = {"links.viewed", "staff.resend", "staff.reissue", "staff.reissue_all", "staff.sign_out",
                  "staff.sign_out_everywhere", "staff.sign_in_complete"}
