@@ -153,7 +153,7 @@ def context(kind: str, *, signed: bool = True, **overrides: Any) -> dict[str, An
     if kind != "record":
         people = people[:1]
     dates = ["25 November 2026", "26 November 2026"]
-    agreed = [{"name": p["name"] if signed else "", "date": d if signed else ""} for p, d in zip(people, dates, strict=False)]
+    agreed = [{"name": p["name"] if signed else "", "date": d if signed else "", "place": ""} for p, d in zip(people, dates, strict=False)]
     value: dict[str, Any] = {
         "trust": {"name": data["name"]},
         "document": {"title": f"Example {kind}", "reference": "CS-000123 v2", "kind": kind},
@@ -163,7 +163,7 @@ def context(kind: str, *, signed: bool = True, **overrides: Any) -> dict[str, An
         "supervisees": people,
         "terms": {k: v for k, v in data["defaults"].items() if isinstance(v, str)},
         "signed": {
-            "supervisor": {"name": "Alex Morgan" if signed else "", "date": "24 November 2026" if signed else ""},
+            "supervisor": {"name": "Alex Morgan" if signed else "", "date": "24 November 2026" if signed else "", "place": ""},
             "supervisee": agreed[0],
             "supervisees": agreed,
         },

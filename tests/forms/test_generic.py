@@ -70,7 +70,7 @@ def context(kind: str, profile: dict[str, Any], *, signed: bool = False, **overr
         supervisees[0] |= {"line_manager": "Pat Green", "role_and_base": "Play therapist, Oakfield Primary"}
     dates = ("24 November 2026", "25 November 2026", "26 November 2026")
     signed_supervisees = [
-        {"name": p["name"] if signed else "", "date": dates[i + 1] if signed else ""}
+        {"name": p["name"] if signed else "", "date": dates[i + 1] if signed else "", "place": ""}
         for i, p in enumerate(supervisees)
     ]
     value: dict[str, Any] = {
@@ -82,7 +82,7 @@ def context(kind: str, profile: dict[str, Any], *, signed: bool = False, **overr
         "supervisees": supervisees,
         "terms": terms,
         "signed": {
-            "supervisor": {"name": supervisor["name"] if signed else "", "date": dates[0] if signed else ""},
+            "supervisor": {"name": supervisor["name"] if signed else "", "date": dates[0] if signed else "", "place": ""},
             "supervisee": signed_supervisees[0],
             "supervisees": signed_supervisees,
         },
