@@ -189,7 +189,13 @@ def openapi() -> Any:
     return jsonify(openapi_document(current_app.config["BASE_URL"]))
 
 
-@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.get("/<path:rest>")
 def unknown(rest: str) -> Any:
     """Answer any other address under the API as a problem, not an HTML page."""
+    raise ApiProblem(404, "There is no such API address; see /api/v1/openapi.json.")
+
+
+@bp.route("/<path:rest>", methods=["POST", "PUT", "PATCH", "DELETE"])
+def unknown_write(rest: str) -> Any:
+    """Answer a write to any other address under the API as a problem (one view per kind of method)."""
     raise ApiProblem(404, "There is no such API address; see /api/v1/openapi.json.")

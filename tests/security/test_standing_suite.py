@@ -172,8 +172,16 @@ def test_every_route_for_every_role_survives_hostile_input(app, world, mailbox, 
     from app.extensions import limiter
 
     # Rate limits would answer most of these with a 429 before the code under test runs; they are
-    # proven on their own in tests/flows/test_link_noise.py. The next app built turns them back on.
+    # proven on their own in tests/flows/test_link_noise.py. The limiter is one object per process,
+    # so it is switched back on however this test ends.
     limiter.enabled = False
+    try:
+        _walk_every_route(app, world, mailbox, caplog)
+    finally:
+        limiter.enabled = True
+
+
+def _walk_every_route(app, world, mailbox, caplog):
     caplog.set_level(logging.DEBUG)
     clients: dict[str, Any] = {}
     for role, person in ROLES.items():
