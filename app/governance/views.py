@@ -191,9 +191,15 @@ def report() -> str:
     """Show the trust's audit report for a year, each question with a chart and a table."""
     year = request.args.get("year", type=int) or date.today().year
     found = audit_report(current_user.trust, year)
+    counted = [q for q in found.questions if q.answer != "text"]
     charts = {q.number: bar_chart(f"Question {q.number}, trust-wide", q.ordered(q.counts), chart_id=f"q{q.number}")
-              for q in found.questions if q.answer != "text"}
-    return render_template("governance/audit_report.html", report=found, charts=charts)
+              for q in counted}
+    school_charts = {
+        (q.number, school): bar_chart(f"Question {q.number}, {school}", q.ordered(q.by_school.get(school, {})),
+                                      chart_id=f"q{q.number}-s{index}")
+        for q in counted for index, school in enumerate(found.schools)
+    }
+    return render_template("governance/audit_report.html", report=found, charts=charts, school_charts=school_charts)
 
 
 @bp.get("/audit-report/<int:year>.pdf")

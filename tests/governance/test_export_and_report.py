@@ -73,6 +73,9 @@ def test_the_audit_report_counts_the_answers_given_by_school_and_trust_wide(app,
     rows = [r for r in q1.split("<tr") if "scope=\"row\"" in r]
     cells = [[c.split("</td>")[0] for c in r.split('numeric">')[1:]] for r in rows]
     assert cells == [["1", "0"], ["1", "1"], ["2", "1"]]  # Elm, Oakfield, trust-wide: Yes, No
+    # Each school has its own chart too, beside the same counts.
+    assert "Question 1, Elm Academy" in text and "Question 1, Oakfield Primary School" in text
+    assert 'id="q1-s0-desc">Yes: 1, No: 0</desc>' in text and 'id="q1-s1-desc">Yes: 1, No: 1</desc>' in text
 
     pdf = client.get(f"/staff/records/audit-report/{year}.pdf")
     assert pdf.status_code == 200 and pdf.data[:4] == b"%PDF"
