@@ -26,7 +26,7 @@ from signing.seal import Sealer, ValidationDataUnavailable, timestampers_from_ur
 from signing.timestamps import add_document_timestamp, last_timestamp_expiry
 from signing.verify import verify_pdf
 
-from .conftest import LocalPki
+from ..pki import LocalPki
 
 REASON = "Record agreed by all parties"
 
