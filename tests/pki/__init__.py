@@ -6,10 +6,12 @@ tests/conftest.py, which starts the server only when a test asks for it.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 from asn1crypto import pem
@@ -18,6 +20,17 @@ from certomancer.integrations.animator import Animator, AnimatorArchStore
 from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig, ServiceLabel
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko.sign.validation.policy_decl import (
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
+    SignatureValidationSpec,
+)
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
+from pyhanko_certvalidator.registry import SimpleTrustManager
 from werkzeug.serving import make_server
 
 from signing.seal import SealKey, load_seal_key
@@ -106,3 +119,18 @@ def _export(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     path.chmod(0o600)
     return path
+
+
+def offline_lta_validation(data: bytes, root: asn1_x509.Certificate) -> object:
+    """Run pyHanko's PAdES-LTA validation with only what is in the file: no fetching at all."""
+    spec = PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(trust_roots=[root]),
+                revinfo_policy=CertRevTrustPolicy(revocation_checking_policy=REQUIRE_REVINFO),
+            ),
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY),
+        )
+    )
+    (signature,) = PdfFileReader(BytesIO(data)).embedded_regular_signatures
+    return asyncio.run(ades_lta_validation(signature, spec))
