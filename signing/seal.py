@@ -165,6 +165,7 @@ class Sealer:
         self.tsa_trust_roots = list(tsa_trust_roots)
         self.allow_b_t_fallback = allow_b_t_fallback
         self._signer = LoadedKeySigner(key)
+        self._warmed = False
 
     def seal(
         self,
@@ -199,10 +200,13 @@ class Sealer:
             await self._reservation(self.timestampers[0] if self.timestampers else None)
             return b""
 
+        if self._warmed:
+            return
         try:
             run_for_bytes(reserve())
         except TimestampFailed:
-            pass  # the seal itself tries each authority in turn and says which failed
+            return  # the seal itself tries each authority in turn and says which failed
+        self._warmed = True
 
     async def _seal(self, pdf: bytes, meta: PdfSignatureMetadata, signing_time: datetime | None = None) -> bytes:
         """Seal B-B without authorities, else B-T or B-LTA with the first authority that answers."""

@@ -28,6 +28,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps import DummyTimeStamper
 
 from .flows.conftest_helpers import TimestampServer, eventually, settle, start_celery, wait_until_ready
+from .pki import LocalPki, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKER = os.environ.get("COUNTERSIGN_CELERY_BROKER_URL")
@@ -150,6 +151,13 @@ def http_tsa_url(tsa_credentials: tuple[asn1_x509.Certificate, asn1_keys.Private
     server = TimestampServer(DummyTimeStamper(tsa_cert=tsa_credentials[0], tsa_key=tsa_credentials[1]))
     with server.running():
         yield server.url
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPki]:
+    """Serve certomancer's OCSP responder, CRLs and TSAs on 127.0.0.1 from the first test that asks, for the session."""
+    with serving(tmp_path_factory.mktemp("pki")) as local:
+        yield local
 
 
 # --- application ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,15 +44,37 @@ def self_signed_name(trust: Trust) -> str:
 
 
 def sealer_for(trust: Trust) -> Sealer:
-    """Return a sealer with the trust's key and the configured timestamp authorities."""
+    """Return the sealer for the trust's key and the configured timestamp authorities, made once per thread and setting."""
     config = current_app.config
-    return Sealer(
-        seal_key_for(trust),
-        timestampers=timestampers_from_urls(config["TSA_URLS"]),
-        embed_validation_info=bool(config["SEAL_EMBED_VALIDATION"]) and bool(config["TSA_URLS"]),
-        tsa_trust_roots=tsa_roots(),
-        allow_b_t_fallback=bool(config["SEAL_ALLOW_B_T"]),
+    key = seal_key_for(trust)
+    settings = (
+        key.fingerprint_sha256,
+        tuple(config["TSA_URLS"]),
+        tuple(config["TSA_TRUST_ROOTS"]),
+        bool(config["SEAL_EMBED_VALIDATION"]) and bool(config["TSA_URLS"]),
+        bool(config["SEAL_ALLOW_B_T"]),
     )
+    # Per thread: a Sealer keeps the last CMS's size between pyHanko's calls, so two threads
+    # sealing at once must not share one. Keyed by the certificate's fingerprint, so a
+    # replaced key file (load_seal_key notices) gets a new sealer.
+    sealers: dict[tuple[object, ...], Sealer] = getattr(_sealers, "by_settings", None) or {}
+    sealer = sealers.get(settings)
+    if sealer is None or sealer.key is not key:
+        if len(sealers) >= MAX_SEALERS:
+            sealers.clear()  # settings changed many times (tests do): start again
+        sealer = sealers[settings] = Sealer(
+            key,
+            timestampers=timestampers_from_urls(settings[1]),
+            embed_validation_info=settings[3],
+            tsa_trust_roots=tsa_roots(),
+            allow_b_t_fallback=settings[4],
+        )
+        _sealers.by_settings = sealers
+    return sealer
+
+
+_sealers = threading.local()
+MAX_SEALERS = 32
 
 
 def tsa_roots() -> list[asn1_x509.Certificate]:

@@ -50,6 +50,11 @@ def describe(finding: Finding) -> str:
         ]
         if report.timestamp_recognised is False:
             lines.append("Timestamp: from an authority this service does not recognise; the time is only as stated")
+        elif report.timestamp_recognised:
+            lines.append("Timestamp: from a recognised timestamp authority (it chains to a root this service trusts)")
+        lines.append("Long-term proof: " + (
+            f"yes, PAdES {report.pades_level}: the certificates' revocation data and a document timestamp are in the file"
+            if report.long_term_validation else f"no, PAdES {report.pades_level or 'level unknown'}"))
         record = finding.record
         if not record.attached:
             lines.append("Agreed document attached: no, the file does not carry the document that was agreed")

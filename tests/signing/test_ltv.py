@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 from io import BytesIO
@@ -10,23 +9,13 @@ from io import BytesIO
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
-from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko.sign.validation.policy_decl import (
-    PdfSignatureValidationSpec,
-    RevinfoOnlineFetchingRule,
-    RevocationInfoGatheringSpec,
-    SignatureValidationSpec,
-)
-from pyhanko_certvalidator.context import CertValidationPolicySpec
-from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
-from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from signing.seal import Sealer, ValidationDataUnavailable, timestampers_from_urls
 from signing.timestamps import add_document_timestamp, last_timestamp_expiry
 from signing.verify import verify_pdf
 
-from .conftest import LocalPki
+from ..pki import LocalPki, offline_lta_validation
 
 REASON = "Record agreed by all parties"
 
@@ -37,21 +26,6 @@ def lta(pki: LocalPki, pdf: bytes) -> bytes:
         pki.seal_key, timestampers_from_urls([pki.tsa_url]), embed_validation_info=True, tsa_trust_roots=[pki.root]
     )
     return sealer.seal(pdf, reason=REASON)
-
-
-def offline_lta_validation(data: bytes, root) -> object:  # type: ignore[no-untyped-def]
-    """Run pyHanko's PAdES-LTA validation with only what is in the file: no fetching at all."""
-    spec = PdfSignatureValidationSpec(
-        SignatureValidationSpec(
-            cert_validation_policy=CertValidationPolicySpec(
-                trust_manager=SimpleTrustManager.build(trust_roots=[root]),
-                revinfo_policy=CertRevTrustPolicy(revocation_checking_policy=REQUIRE_REVINFO),
-            ),
-            revinfo_gathering_policy=RevocationInfoGatheringSpec(online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY),
-        )
-    )
-    (signature,) = PdfFileReader(BytesIO(data)).embedded_regular_signatures
-    return asyncio.run(ades_lta_validation(signature, spec))
 
 
 def test_a_long_term_seal_embeds_revocation_data_for_the_seal_and_the_authority(lta: bytes, pki: LocalPki) -> None:

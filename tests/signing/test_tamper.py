@@ -17,7 +17,7 @@ from pypdf.generic import DecodedStreamObject, NameObject
 from signing.seal import Sealer, SealKey, timestampers_from_urls
 from signing.verify import verify_pdf
 
-from .conftest import LocalPki
+from ..pki import LocalPki
 
 REASON = "Record agreed by all parties"
 

@@ -8,7 +8,7 @@ from pyhanko.sign.timestamps import DummyTimeStamper
 from signing.seal import Sealer, SealKey, timestampers_from_urls
 from signing.verify import UNKNOWN_AUTHORITY, verify_pdf
 
-from .conftest import LocalPki
+from ..pki import LocalPki
 
 REASON = "Record agreed by all parties"
 
