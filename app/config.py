@@ -28,6 +28,13 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     # Celery broker; empty runs jobs eagerly in-process.
     "CELERY_BROKER_URL": None,
+    # Without a broker, jobs run after the response on this many threads of each process...
+    "JOBS_THREADS": 2,
+    # ...or at once, inside the request or command that queued them (the test suite sets this).
+    "JOBS_INLINE": False,
+    # Address of the host's conversion service (`flask conversion serve`), e.g. http://127.0.0.1:2003;
+    # empty converts in this process with its own pool of LibreOffice processes.
+    "CONVERSION_URL": None,
     # Email: "outbox" writes .eml files under OUTPUT_DIR/outbox; "smtp" sends.
     "MAIL_BACKEND": "outbox",
     "MAIL_FROM": "Countersign <countersign@localhost>",
