@@ -29,10 +29,10 @@ class _Transport(xmlrpc.client.Transport):
 class RemoteConverter:
     """Convert .docx to PDF/A-2b on the host's conversion service; this process starts no LibreOffice."""
 
-    def __init__(self, url: str, timeout: float = 60) -> None:
+    def __init__(self, url: str, timeout: float = 60, start_allowance: float = START_ALLOWANCE) -> None:
         self.url = url.rstrip("/")
         # The service retries once after a hung or dead process, and may start one first.
-        self.timeout = 2 * timeout + START_ALLOWANCE
+        self.timeout = 2 * timeout + start_allowance
 
     def _proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
         return xmlrpc.client.ServerProxy(self.url + PATH, transport=_Transport(timeout), allow_none=True)
