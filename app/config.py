@@ -28,6 +28,11 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     # Celery broker; empty runs jobs eagerly in-process.
     "CELERY_BROKER_URL": None,
+    # `make serve` and production: gunicorn's web processes and address (app/serving.py), and the
+    # Celery worker's processes (one per conversion process of the host's service is a good fit).
+    "WEB_WORKERS": 2,
+    "WEB_BIND": "127.0.0.1:8000",
+    "WORKER_CONCURRENCY": 2,
     # Without a broker, jobs run after the response on this many threads of each process...
     "JOBS_THREADS": 2,
     # ...or at once, inside the request or command that queued them (the test suite sets this).

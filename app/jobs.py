@@ -56,6 +56,7 @@ def init_app(app: Flask) -> Celery:
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
+            "worker_concurrency": int(app.config["WORKER_CONCURRENCY"] or 0) or None,
             "worker_hijack_root_logger": False,
             "broker_connection_retry_on_startup": True,
             "beat_schedule": {
