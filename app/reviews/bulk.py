@@ -1,4 +1,4 @@
-"""Reissue many contracts at once, one thread per conversion process, so every LibreOffice works.
+"""Reissue many contracts at once, a thread per conversion process and one more, so every LibreOffice works.
 
 Each reissue renders, converts and emails its contract in its own thread (without a broker) or
 queues that work for the workers (with one). Safe to run twice: reissue() skips a contract
@@ -48,9 +48,13 @@ class Result:
 
 
 def parallelism() -> int:
-    """How many reissues to run at once: one per conversion process (the pool's or the service's)."""
+    """How many reissues to run at once: one per conversion process (the pool's or the service's), and one more.
+
+    The extra thread renders, stores and emails one contract while every process converts another,
+    so no LibreOffice process waits on this process's Python (bench/reissue.py measures it).
+    """
     try:
-        return max(1, get_converter(current_app).concurrency)
+        return max(1, get_converter(current_app).concurrency) + 1
     except ConversionError:  # the service is down: each reissue will say so
         return 1
 
@@ -81,7 +85,7 @@ def reissue_many(
     threads: int | None = None,
     progress: Callable[[Result], None] | None = None,
 ) -> list[Result]:
-    """Reissue every contract, `threads` at a time (default: one per conversion process), in id order.
+    """Reissue every contract, `threads` at a time (default: parallelism()); return the outcomes in id order.
 
     progress is called in this thread as each contract finishes.
     """
