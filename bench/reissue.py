@@ -3,10 +3,10 @@
 Run: .venv/bin/python bench/reissue.py [--count 1000] [--serial 50] [--database URL] [--service]
 
 The database must be the benchmark's own: its schema is dropped and rebuilt. One contract is made
-and sealed through the real pipeline; `--count` + `--serial` copies of it are written straight into
+and sealed through the real pipeline; `--count` + 2 × `--serial` copies of it are written straight into
 the database as sealed contracts due for review. `--serial` of them are reissued one at a time
-(the baseline), then `--count` with `reissue_many` — as many at once as there are conversion
-processes — exactly as `flask reviews reissue --all-due` does, in the embedded default (no broker;
+(the baseline, run before and again after, averaged), and `--count` with `reissue_many` — one more
+at once than there are conversion processes — exactly as `flask reviews reissue --all-due` does, in the embedded default (no broker;
 the process's own pool of one LibreOffice per core, or with `--service` the host's conversion
 service). Prints the total, seconds per contract, where each contract's time goes (render, convert,
 email, the rest: database and audit), the speed-up over one at a time, and process memory.
@@ -149,7 +149,8 @@ def report(label: str, count: int, took: float, steps: dict[str, float], threads
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--serial", type=int, default=50, help="contracts reissued one at a time, for the baseline")
+    parser.add_argument("--serial", type=int, default=50,
+                        help="contracts reissued one at a time before, and as many after, for the baseline")
     parser.add_argument("--database", default=DEFAULT_DATABASE, help="the benchmark's own PostgreSQL database (emptied)")
     parser.add_argument("--service", action="store_true", help="convert through `flask conversion serve`")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="LibreOffice processes")
@@ -179,14 +180,19 @@ def main() -> None:
             began = time.perf_counter()
             serial_ids = copies(template, args.serial)
             bulk_ids = copies(template, args.count)
-            print(f"seeded {args.serial + args.count} sealed contracts due for review in {time.perf_counter() - began:.1f} s "
+            after_ids = copies(template, args.serial)
+            print(f"seeded {2 * args.serial + args.count} sealed contracts due for review in {time.perf_counter() - began:.1f} s "
                   f"(PostgreSQL; {'the conversion service' if service else 'this process’s pool'} of "
                   f"{converter.concurrency} LibreOffice processes; {os.cpu_count()} cores)")
-            serial, serial_steps = run(serial_ids, 1, timings)
-            report("one at a time", args.serial, serial, serial_steps, 1)
+            # The baseline runs before and after, so a change in the machine's load shows, and averages out.
+            before, before_steps = run(serial_ids, 1, timings)
+            report("one at a time, before", args.serial, before, before_steps, 1)
             threads = args.threads or parallelism()
             bulk, bulk_steps = run(bulk_ids, threads, timings)
-            report("in parallel  ", args.count, bulk, bulk_steps, threads)
+            report("in parallel          ", args.count, bulk, bulk_steps, threads)
+            after, after_steps = run(after_ids, 1, timings)
+            report("one at a time, after ", args.serial, after, after_steps, 1)
+        serial = (before + after) / 2
         speedup = (serial / args.serial) / (bulk / args.count)
         print(f"total for {args.count}: {bulk:.1f} s; speed-up over one at a time: {speedup:.2f}x "
               f"(one at a time, {args.count} would take {serial / args.serial * args.count:.0f} s)")
