@@ -15,7 +15,7 @@ import sqlalchemy
 from app.conversion import ConversionUnavailable, RemoteConverter
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/production"
+DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/countersign_bench"
 
 
 def free_port() -> int:
@@ -25,7 +25,14 @@ def free_port() -> int:
 
 
 def reset_schema(url: str) -> None:
-    """Empty the benchmark's database (it must be one of its own: everything in it is dropped)."""
+    """Create or empty the benchmark's database (it must be one of its own: everything in it is dropped)."""
+    parsed = sqlalchemy.engine.make_url(url)
+    admin = sqlalchemy.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).scalar()
+        if not exists:
+            connection.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
+    admin.dispose()
     engine = sqlalchemy.create_engine(url)
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
