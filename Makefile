@@ -5,10 +5,10 @@ VENV        ?= .venv
 PYTHON      ?= python3
 BIN         := $(VENV)/bin
 APT_PACKAGES := python3-venv libreoffice-writer-nogui python3-uno fonts-liberation2 \
-                fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core poppler-utils chromium
+                fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core poppler-utils chromium wrk
 export FLASK_APP := app
 
-.PHONY: install system-packages migrate run test bench gallery forms clean
+.PHONY: install system-packages migrate run serve test bench gallery forms clean
 
 install: system-packages $(VENV)/.installed migrate
 
@@ -40,12 +40,24 @@ run: install
 	COUNTERSIGN_PRINT_LINKS=1 $(BIN)/flask demo
 	COUNTERSIGN_PRINT_LINKS=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# The production topology from this checkout: gunicorn, the Celery worker and beat, and the host's
+# conversion service, against the PostgreSQL, Redis and SMTP given by COUNTERSIGN_* settings.
+serve: export COUNTERSIGN_CONVERSION_URL ?= http://127.0.0.1:2100
+serve: export PATH := $(abspath $(BIN)):$(PATH)
+serve:
+	@test -n "$$COUNTERSIGN_CELERY_BROKER_URL" || { echo "make serve runs a Celery worker: set COUNTERSIGN_CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1; }
+	@test -n "$$COUNTERSIGN_DATABASE_URL" || { echo "make serve runs several processes on one database: set COUNTERSIGN_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/countersign)"; exit 1; }
+	$(MAKE) install
+	$(BIN)/honcho start --procfile Procfile
+
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/seal.py
 	$(BIN)/python bench/convert.py
+	$(BIN)/python bench/load.py
+	$(BIN)/python bench/reissue.py
 
 gallery: install
 	$(BIN)/python docs/gallery/make.py

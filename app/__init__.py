@@ -68,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Every feature attaches its own blueprint, commands, jobs and link builders.
     for feature in FEATURES:
         feature.init_app(app)
+    jobs.finish_jobs_after_commands(app)
     limiter.init_app(app)
     _security(app)
     _errors(app)

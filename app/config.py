@@ -34,6 +34,18 @@ DEFAULTS: dict[str, Any] = {
     "CELERY_QUEUE": "celery",
     # Seconds between sweeps by Celery beat, which re-queue lost work (e.g. a killed worker's seal).
     "SWEEP_SECONDS": 15,
+    # `make serve` and production: gunicorn's web processes and address (app/serving.py), and the
+    # Celery worker's processes (one per conversion process of the host's service is a good fit).
+    "WEB_WORKERS": 2,
+    "WEB_BIND": "127.0.0.1:8000",
+    "WORKER_CONCURRENCY": 2,
+    # Without a broker, jobs run after the response on this many threads of each process...
+    "JOBS_THREADS": 2,
+    # ...or at once, inside the request or command that queued them (the test suite sets this).
+    "JOBS_INLINE": False,
+    # Address of the host's conversion service (`flask conversion serve`), e.g. http://127.0.0.1:2003;
+    # empty converts in this process with its own pool of LibreOffice processes.
+    "CONVERSION_URL": None,
     # Email: "outbox" writes .eml files under OUTPUT_DIR/outbox; "smtp" sends.
     "MAIL_BACKEND": "outbox",
     "MAIL_FROM": "Countersign <countersign@localhost>",

@@ -1,15 +1,24 @@
-"""Background jobs on Celery: eager in-process by default, a worker on a broker when configured."""
+"""Background jobs on Celery: a worker on a broker when configured, else in this process after the response."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import threading
+import weakref
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
 
+import click
 from celery import Celery, Task
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 
 from .db import after_commit
+from .extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +27,7 @@ log = logging.getLogger(__name__)
 # backstop. A retry must not wait longer than this, or Redis would deliver it a second time.
 VISIBILITY_TIMEOUT = 300
 LONGEST_COUNTDOWN = VISIBILITY_TIMEOUT - 60
+POOL = "countersign.job_pool"
 
 
 class Job(StrEnum):
@@ -28,6 +38,7 @@ class Job(StrEnum):
     DELIVER_EMAIL = "countersign.deliver_email"
     DELIVER_WEBHOOK = "countersign.deliver_webhook"
     BULK_REISSUE = "countersign.bulk_reissue"
+    REISSUE_CONTRACT = "countersign.reissue_contract"
     SWEEP = "countersign.sweep"
     SEND_REMINDERS = "countersign.send_reminders"
     CHECKPOINT_AUDIT = "countersign.checkpoint_audit"
@@ -53,6 +64,7 @@ def init_app(app: Flask) -> Celery:
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
+            "worker_concurrency": int(app.config["WORKER_CONCURRENCY"] or 0) or None,
             "worker_hijack_root_logger": False,
             "broker_connection_retry_on_startup": True,
             "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT},
@@ -67,6 +79,7 @@ def init_app(app: Flask) -> Celery:
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    app.extensions[POOL] = JobPool(int(app.config["JOBS_THREADS"] or 2))
     return celery_app
 
 
@@ -89,10 +102,129 @@ def dispatch(task_name: Job, *args: Any) -> None:
 
 
 def run_or_queue(task_name: Job, *args: Any) -> None:
-    """Hand a task over now; a failure is logged and left for the sweeper to retry."""
+    """Hand a task over now; a failure is logged and left for the sweeper to retry.
+
+    With a broker the task is queued for a worker. Without one it runs in this process: on the
+    job pool's threads, after the response, unless JOBS_INLINE is set (tests, some commands) or
+    this thread is already doing background work (a job's follow-on jobs run on in its thread).
+    """
+    if is_eager() and not current_app.config["JOBS_INLINE"] and not in_background():
+        pool: JobPool = current_app.extensions[POOL]
+        pool.submit(current_app._get_current_object(), task_name, args)  # type: ignore[attr-defined]
+        return
     task: Task = current_app.extensions["celery"].tasks[str(task_name)]
     try:
         task.delay(*args)
     except Exception:
         # The job records its own failure; the sweep job picks the work up again later.
         log.exception("job %s%r did not complete; it will be retried", task_name, args)
+
+
+_here = threading.local()
+
+
+def in_background() -> bool:
+    """Return whether this thread is running background work (so its jobs run on in it)."""
+    return bool(getattr(_here, "background", False))
+
+
+@contextmanager
+def background() -> Iterator[None]:
+    """Mark this thread as doing background work: jobs it dispatches run in it, at once."""
+    before = in_background()
+    _here.background = True
+    try:
+        yield
+    finally:
+        _here.background = before
+
+
+_pools: weakref.WeakSet[JobPool] = weakref.WeakSet()
+
+
+class JobPool:
+    """A few threads that run jobs in this process once the request that queued them has answered."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = max(1, threads)
+        self._executor: ThreadPoolExecutor | None = None
+        self._owner = 0
+        self._pending = 0
+        self._idle = threading.Condition()
+        _pools.add(self)
+
+    def submit(self, app: Flask, task_name: Job, args: tuple[Any, ...]) -> None:
+        """Run the job on a pool thread, inside a fresh app context."""
+        with self._idle:
+            if self._executor is None or self._owner != os.getpid():  # none yet, or forked
+                self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="countersign-job")
+                self._owner = os.getpid()
+                self._pending = 0
+            self._pending += 1
+            executor = self._executor
+        executor.submit(self._run, app, task_name, args)
+
+    def _run(self, app: Flask, task_name: Job, args: tuple[Any, ...]) -> None:
+        try:
+            with background(), app.app_context():
+                run_or_queue(task_name, *args)
+        except BaseException:  # run_or_queue logs a job's own failure; this is anything else
+            log.exception("job %s%r could not be started; it will be retried", task_name, args)
+        finally:
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every job handed to the pool (and what it led to) has finished."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+
+def drain(app: Flask, timeout: float | None = None) -> bool:
+    """Wait for this app's in-process jobs to finish; return False if they outlast timeout."""
+    return app.extensions[POOL].drain(timeout)
+
+
+def wait_for_jobs(timeout: float | None = None) -> None:
+    """End this context's read, then wait for the in-process jobs of every app in this process.
+
+    The read must end first: on SQLite it holds the write lock the jobs are waiting for.
+    """
+    if has_app_context():
+        db.session.rollback()
+    for pool in list(_pools):
+        pool.drain(timeout)
+
+
+def finish_jobs_after_commands(app: Flask) -> None:
+    """Make every `flask` command of the app wait for the jobs it started before it exits.
+
+    Commands are shared by every app built in the process (the test suite builds many), so the
+    wrapper waits for all of this process's job pools rather than one app's.
+    """
+
+    def wrap(command: click.Command) -> None:
+        if isinstance(command, click.Group):
+            for sub in command.commands.values():
+                wrap(sub)
+            return
+        callback = command.callback
+        if callback is None or getattr(callback, "_drains", False):
+            return
+
+        @functools.wraps(callback)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return callback(*args, **kwargs)
+            finally:
+                wait_for_jobs()
+
+        run._drains = True  # type: ignore[attr-defined]
+        command.callback = run
+
+    wrap(app.cli)
+
+
+__all__ = ["Job", "JobPool", "background", "dispatch", "drain", "finish_jobs_after_commands", "in_background",
+           "is_eager", "run_or_queue", "wait_for_jobs"]

@@ -180,6 +180,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Contro
         "MAIL_RETRY_BASE_SECONDS": 1,
         "TSA_URLS": [http_tsa_url],
         "CONVERSION_POOL_SIZE": 1,
+        # Jobs finish before the request or command that queued them returns, so a test can look
+        # at their outcome at once; tests of the job pool itself turn this off.
+        "JOBS_INLINE": True,
     }
 
 

@@ -1,19 +1,33 @@
-"""Contracts (.docx) to PDF/A-2b by a pool of warm LibreOffice processes (via unoserver)."""
+"""Contracts (.docx) to PDF/A-2b by warm LibreOffice processes (via unoserver).
+
+In this process's own pool by default; through the host's conversion service when CONVERSION_URL is set.
+"""
 
 from __future__ import annotations
 
 import atexit
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
+from .cli import conversion_cli
 from .errors import ConversionError, ConversionUnavailable
 from .pool import ConverterPool
+from .remote import RemoteConverter
 
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["ConversionError", "ConversionUnavailable", "ConverterPool", "get_converter", "init_app"]
+__all__ = [
+    "ConversionError",
+    "ConversionUnavailable",
+    "Converter",
+    "ConverterPool",
+    "RemoteConverter",
+    "get_converter",
+    "init_app",
+    "pool_for",
+]
 
 EXTENSION = "countersign.converter"
 
@@ -23,13 +37,26 @@ _pools: dict[tuple[object, ...], ConverterPool] = {}
 _pools_lock = threading.Lock()
 
 
-def init_app(app: Flask) -> None:
-    """Attach a lazily starting converter pool to the app; nothing starts until a conversion."""
+class Converter(Protocol):
+    """What the app converts with: a pool in this process or the host's service."""
+
+    @property
+    def concurrency(self) -> int:
+        """How many conversions can run at once."""
+        ...
+
+    def convert_docx_to_pdf(self, docx: bytes) -> bytes:
+        """Convert a .docx document to PDF/A-2b, or raise ConversionError."""
+        ...
+
+
+def pool_for(config: Any) -> ConverterPool:
+    """The process's lazily starting pool for these settings; nothing starts until a conversion."""
     settings = (
-        str(Path(app.config["OUTPUT_DIR"]) / "libreoffice"),
-        int(app.config.get("CONVERSION_POOL_SIZE") or 0) or None,
-        float(app.config.get("CONVERSION_TIMEOUT") or 60),
-        int(app.config.get("CONVERSION_MAX_PER_PROCESS") or 200),
+        str(Path(config["OUTPUT_DIR"]) / "libreoffice"),
+        int(config.get("CONVERSION_POOL_SIZE") or 0) or None,
+        float(config.get("CONVERSION_TIMEOUT") or 60),
+        int(config.get("CONVERSION_MAX_PER_PROCESS") or 200),
     )
     with _pools_lock:
         pool = _pools.get(settings)
@@ -40,9 +67,20 @@ def init_app(app: Flask) -> None:
             )
             _pools[settings] = pool
             atexit.register(pool.close)
-    app.extensions[EXTENSION] = pool
+    return pool
 
 
-def get_converter(app: Flask) -> ConverterPool:
-    """The app's converter pool."""
+def init_app(app: Flask) -> None:
+    """Attach the converter: the host's service when CONVERSION_URL is set, else a pool here."""
+    url = app.config.get("CONVERSION_URL")
+    if url:
+        converter: Converter = RemoteConverter(url, float(app.config.get("CONVERSION_TIMEOUT") or 60))
+    else:
+        converter = pool_for(app.config)
+    app.extensions[EXTENSION] = converter
+    app.cli.add_command(conversion_cli)
+
+
+def get_converter(app: Flask) -> Converter:
+    """The app's converter."""
     return app.extensions[EXTENSION]

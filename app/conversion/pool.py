@@ -62,6 +62,11 @@ class ConverterPool:
         self._uno_python = uno_python
         self._generation = _Generation()
 
+    @property
+    def concurrency(self) -> int:
+        """How many conversions can run at once: one per LibreOffice process."""
+        return self.size
+
     def __enter__(self) -> ConverterPool:
         return self
 

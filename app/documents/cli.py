@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..inputs import InputInvalid, clean_line, tree_problems
-from ..jobs import is_eager
+from ..jobs import is_eager, wait_for_jobs
 from ..kinds import FieldError
 from ..trusts.models import Trust
 from .actions import Action, ActionNotFound, mark_done
@@ -140,6 +140,7 @@ def questionnaire_send(**options: Any) -> None:
 
 def _warn_if_stuck(document_id: int) -> None:
     """In eager mode a failed preparation leaves the document waiting: say so."""
+    wait_for_jobs()
     db.session.expire_all()
     document = get_document(document_id)
     if is_eager() and document.state is State.PREPARING:

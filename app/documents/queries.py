@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Select, false, func, or_, select
 
 from ..audit.models import AuditEvent
+from ..db import utcnow
 from ..extensions import db
 from ..inputs import has_control
 from ..kinds import KINDS
-from .models import Answer, Decision, Document, Link, LinkPurpose, Party
+from .models import Answer, Decision, Document, DocumentVersion, Link, LinkPurpose, Party
 from .states import State
 
 
@@ -114,6 +116,16 @@ def successors_of(document_ids: list[int]) -> dict[int, Document]:
 def answer_through(link: Link) -> Answer | None:
     """Return the answer a party gave through a link, if they used it."""
     return db.session.scalar(select(Answer).where(Answer.link_id == link.id))
+
+
+def sealed_through(link: Link, answer: Answer) -> DocumentVersion | None:
+    """The sealed version a party agreed through this link, while its download window lasts."""
+    version = link.version
+    if answer.decision is not Decision.AGREED or version.sealed_file_id is None or version.sealed_at is None:
+        return None
+    if version.sealed_at + timedelta(days=int(current_app.config["DOWNLOAD_LINK_DAYS"])) <= utcnow():
+        return None
+    return version
 
 
 def change_request(document: Document) -> Answer | None:

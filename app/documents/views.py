@@ -12,6 +12,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -26,10 +27,10 @@ from .answers import agree as agree_version
 from .download import destroyed_notice
 from .download import download as download_version
 from .links import LinkRejected, mark_viewed, record_rejection, resolve_link
-from .models import Link, LinkPurpose
+from .models import Answer, Link, LinkPurpose
 from .pages import page_count, page_png
 from .people import Request, party_label
-from .queries import answer_through
+from .queries import answer_through, sealed_through
 
 bp = Blueprint("links", __name__)
 
@@ -179,19 +180,59 @@ def changes(token: str) -> Response | tuple[str, int] | str:
     return redirect(url_for("links.done", token=token, answer="changes"), code=303)
 
 
-@bp.get("/s/<token>/done")
-@token_pages
-def done(token: str) -> Response | tuple[str, int] | str:
-    """Confirm the answer just given (the link is used now, so it is looked up as such)."""
+def _answered(token: str) -> tuple[Link, Answer] | LinkRejected:
+    """The link a party has answered through, and their answer; else why the link is refused."""
     try:
         resolve_link(token, LinkPurpose.AGREE)
     except LinkRejected as exc:
         if exc.reason in {"used", "closed", "changes_requested"} and exc.link is not None:
             answer = answer_through(exc.link)
             if answer is not None:
-                return render_template("links/done.html", answer=answer, document=exc.document)
-        return _rejected(exc)
-    return redirect(url_for("links.sign", token=token), code=303)
+                return exc.link, answer
+        return exc
+    return LinkRejected("unanswered")
+
+
+@bp.get("/s/<token>/done")
+@token_pages
+def done(token: str) -> Response | tuple[str, int] | str:
+    """Confirm the answer just given; once agreed, say whether the record is sealed yet."""
+    answered = _answered(token)
+    if isinstance(answered, LinkRejected):
+        if answered.reason == "unanswered":
+            return redirect(url_for("links.sign", token=token), code=303)
+        return _rejected(answered)
+    link, answer = answered
+    return render_template("links/done.html", answer=answer, document=link.version.document,
+                           version=link.version, token=token, sealed=sealed_through(link, answer) is not None)
+
+
+@bp.get("/s/<token>/status")
+@token_pages
+def status(token: str) -> Response:
+    """Say, for the done page's script, whether the version this party agreed is sealed yet."""
+    answered = _answered(token)
+    if isinstance(answered, LinkRejected):
+        return jsonify(error="not found"), 404  # type: ignore[return-value]
+    link, answer = answered
+    return jsonify(state=link.version.document.state.value, sealed=sealed_through(link, answer) is not None)
+
+
+@bp.post("/s/<token>/sealed")
+@token_pages
+def sealed_pdf(token: str) -> Response | tuple[str, int]:
+    """Send the sealed PDF to a party who agreed through this link (logged, like the emailed link)."""
+    answered = _answered(token)
+    if isinstance(answered, LinkRejected):
+        abort(404)
+    link, answer = answered
+    version = sealed_through(link, answer)
+    if version is None:
+        abort(404)
+    assert version.sealed_file is not None
+    data = download_version(version, version.sealed_file, actor=party_label(link.party.name, link.party.email),
+                            request=_request(), link=link.id)
+    return _pdf(data, f"{version.document.reference}-v{version.number}-sealed.pdf")
 
 
 def _sign_with_errors(token: str, problems: dict[str, str]) -> tuple[str, int]:

@@ -17,6 +17,7 @@ from ..documents.states import InvalidTransition
 from ..extensions import db
 from ..kinds import FieldError
 from ..trusts.models import Trust
+from .bulk import Outcome, reissue_many
 from .due import contracts_due, review_date
 from .reissue import reissue, reissue_changes
 from .reminders import send_reminders
@@ -105,24 +106,12 @@ def reviews_reissue(document_id: int | None, all_due: bool, within_days: int, tr
         return
 
     due = [d.id for d in contracts_due(_trust_id(trust_slug), within_days, date.today(), include_reissued=True)]
-    reissued: list[tuple[int, int]] = []
-    skipped: list[int] = []
-    failed: list[tuple[int, str]] = []
-    with click.progressbar(due, label="Reissuing contracts") as bar:
-        for old_id in bar:
-            try:
-                new = reissue(old_id, actor="command line")
-            except (FieldError, NotAllowed, InvalidTransition) as exc:
-                failed.append((old_id, str(exc)))
-                continue
-            except Exception as exc:  # one contract's failure must not stop the others
-                db.session.rollback()
-                failed.append((old_id, type(exc).__name__))
-                continue
-            if new is None:
-                skipped.append(old_id)
-            else:
-                reissued.append((old_id, new.id))
+    # As many at once as there are conversion processes; the bar moves as each one finishes.
+    with click.progressbar(length=len(due), label="Reissuing contracts") as bar:
+        results = reissue_many(due, actor="command line", progress=lambda _result: bar.update(1))
+    reissued = [(r.document_id, r.new_id) for r in results if r.outcome is Outcome.REISSUED and r.new_id]
+    skipped = [r.document_id for r in results if r.outcome is Outcome.SKIPPED]
+    failed = [(r.document_id, r.reason) for r in results if r.outcome is Outcome.FAILED]
     for old_id, new_id in reissued:
         click.echo(f"{get_document(old_id).reference} reissued as {get_document(new_id).reference}; changes:")
         _echo_changes(new_id)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import group, shared_task
 
-from .. import audit
-from ..audit import EventType
-from ..db import transaction, utcnow
-from ..extensions import db
-from ..jobs import Job
-from .reissue import reissue
+from ..db import utcnow
+from ..jobs import Job, is_eager
+from .bulk import reissue_many, reissue_one
 from .reminders import send_reminders
 
 log = logging.getLogger(__name__)
@@ -25,13 +22,18 @@ def send_reminders_task() -> None:
 
 @shared_task(name=Job.BULK_REISSUE.value)
 def bulk_reissue(document_ids: list[int], actor: str, user_id: int | None) -> None:
-    """Reissue each contract in turn; one that fails is logged and the rest go on (safe to rerun)."""
-    for document_id in document_ids:
-        try:
-            reissue(document_id, actor=actor, created_by_id=user_id)
-        except Exception as exc:  # record why, keep going: the progress page shows it against the contract
-            db.session.rollback()
-            log.warning("reissue of document %s failed: %s", document_id, type(exc).__name__)
-            with transaction():
-                audit.record(EventType.REISSUE_FAILED, document_id=document_id, actor=actor,
-                             details={"error": f"{type(exc).__name__}: {exc}"[:500]})
+    """Reissue every contract, as many at once as there are conversion processes (safe to rerun).
+
+    With a broker, each contract is a job of its own, spread over the workers' processes; without
+    one, threads in this process keep every LibreOffice process of its pool busy.
+    """
+    if is_eager():
+        reissue_many(document_ids, actor=actor, user_id=user_id)
+        return
+    group(reissue_contract.s(document_id, actor, user_id) for document_id in document_ids).apply_async()
+
+
+@shared_task(name=Job.REISSUE_CONTRACT.value)
+def reissue_contract(document_id: int, actor: str, user_id: int | None) -> None:
+    """Reissue one contract of a bulk reissue; a failure is logged against it and the rest go on."""
+    reissue_one(document_id, actor=actor, user_id=user_id)

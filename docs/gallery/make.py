@@ -26,7 +26,8 @@ def main() -> int:
     from app.trusts.models import Trust
 
     with tempfile.TemporaryDirectory() as output:
-        app = create_app({"OUTPUT_DIR": output, "MAIL_BACKEND": "outbox", "CELERY_BROKER_URL": None})
+        app = create_app({"OUTPUT_DIR": output, "MAIL_BACKEND": "outbox", "CELERY_BROKER_URL": None,
+                          "JOBS_INLINE": True})
         rows = []
         with app.app_context():
             db.create_all()

@@ -1,0 +1,246 @@
+"""Bulk annual reissue end to end: N sealed contracts due for review, each rendered, converted and emailed.
+
+Run: .venv/bin/python bench/reissue.py [--count 1000] [--serial 50] [--database URL] [--service]
+
+The database must be the benchmark's own: its schema is dropped and rebuilt. One contract is made
+and sealed through the real pipeline; `--count` + 2 × `--serial` copies of it are written straight into
+the database as sealed contracts due for review. `--serial` of them are reissued one at a time
+(the baseline, run before and again after, averaged), and `--count` with `reissue_many` — one more
+at once than there are conversion processes — exactly as `flask reviews reissue --all-due` does, in the embedded default (no broker;
+the process's own pool of one LibreOffice per core, or with `--service` the host's conversion
+service). Prints the total, seconds per contract, where each contract's time goes (render, convert,
+email, the rest: database and audit), the speed-up over one at a time, and process memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+from common import DEFAULT_DATABASE, ROOT, environment, reset_schema, rss_report, start_service, stop
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+import app.documents.prepare as prepare_module
+import app.mail.tasks as mail_tasks
+from app import create_app
+from app.conversion import EXTENSION, get_converter
+from app.documents.answers import agree
+from app.documents.create import create_document
+from app.documents.links import link_url
+from app.documents.models import Document, DocumentVersion, Link, Party
+from app.documents.people import Person, Request
+from app.documents.states import State
+from app.extensions import db
+from app.reviews.bulk import Outcome, parallelism, reissue_many
+
+TRUST = "heart-of-mercia"
+
+
+class Timings:
+    """Seconds spent in each step, summed over the threads (so a step's share of each contract)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self._lock = threading.Lock()
+
+    def wrap(self, step: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self.seconds[step] += time.perf_counter() - began
+
+        return timed
+
+    def reset(self) -> dict[str, float]:
+        with self._lock:
+            taken, self.seconds = dict(self.seconds), defaultdict(float)
+        return taken
+
+
+class TimedConverter:
+    """The app's converter, timed, counting how many conversions run at once."""
+
+    def __init__(self, converter: Any, timings: Timings) -> None:
+        self._converter = converter
+        self._convert = timings.wrap("convert", converter.convert_docx_to_pdf)
+        self._lock = threading.Lock()
+        self.in_flight = self.most = 0
+        self._since = time.perf_counter()
+        self.overlapped = 0.0  # seconds with two or more conversions running
+
+    def convert_docx_to_pdf(self, docx: bytes) -> bytes:
+        self._count(+1)
+        try:
+            return self._convert(docx)
+        finally:
+            self._count(-1)
+
+    def _count(self, change: int) -> None:
+        with self._lock:
+            now = time.perf_counter()
+            if self.in_flight >= 2:
+                self.overlapped += now - self._since
+            self._since = now
+            self.in_flight += change
+            self.most = max(self.most, self.in_flight)
+
+    def reset(self) -> tuple[int, float]:
+        with self._lock:
+            taken, self.most, self.overlapped = (self.most, self.overlapped), 0, 0.0
+        return taken
+
+    @property
+    def concurrency(self) -> int:
+        return self._converter.concurrency
+
+
+def seal_one(app: Any) -> int:
+    """A contract made and sealed through the real pipeline (inline), to copy."""
+    with app.app_context():
+        document = create_document(trust_slug=TRUST, kind_name="contract",
+                                   supervisor=Person("Alex Morgan", "alex@bench.example.org"),
+                                   supervisees=[Person("Sam Okafor", "sam@bench.example.org")], fields={})
+        for party, name in zip(document.parties, ("Alex Morgan", "Sam Okafor"), strict=True):
+            link = db.session.scalar(select(Link).where(Link.party_id == party.id))
+            agree(link_url(link.id).rsplit("/", 1)[1], confirmed=True, typed_name=name,
+                  request=Request(ip="127.0.0.1", user_agent="bench"))
+        db.session.expire_all()
+        sealed = db.session.get(Document, document.id)
+        assert sealed is not None and sealed.state is State.SEALED, sealed.state if sealed else None
+        return sealed.id
+
+
+def copies(template_id: int, count: int) -> list[int]:
+    """Sealed contracts like the template, due for review within the next 60 days."""
+    template = db.session.get(Document, template_id)
+    assert template is not None
+    version = template.version
+    made = []
+    for n in range(count):
+        review = date.today() + timedelta(days=n % 60)
+        document = Document(trust_id=template.trust_id, kind=template.kind, title=template.title, state=State.SEALED,
+                            author_name=template.author_name, author_email=template.author_email,
+                            pair_key=f"bench-{n}", school=template.school, review_date=review)
+        document.versions = [DocumentVersion(
+            number=1, fields={**version.fields, "review_date": review.isoformat()},
+            docx_file_id=version.docx_file_id, pdf_file_id=version.pdf_file_id, sent_at=version.sent_at,
+            final_docx_file_id=version.final_docx_file_id, sealed_file_id=version.sealed_file_id,
+            sealed_at=version.sealed_at)]
+        document.parties = [Party(role=p.role, name=p.name, email=f"{n}.{p.email}", position=p.position)
+                            for p in template.parties]
+        db.session.add(document)
+        made.append(document)
+    db.session.commit()
+    return [d.id for d in made]
+
+
+def run(ids: list[int], threads: int, timings: Timings) -> tuple[float, dict[str, float]]:
+    timings.reset()
+    began = time.perf_counter()
+    results = reissue_many(ids, actor="benchmark", threads=threads)
+    took = time.perf_counter() - began
+    failed = [r for r in results if r.outcome is not Outcome.REISSUED]
+    if failed:
+        raise SystemExit(f"{len(failed)} reissues did not succeed, e.g. {failed[0]}")
+    prepared = db.session.scalar(select(func.count(Document.id)).where(
+        Document.previous_document_id.in_(ids), Document.state == State.AWAITING_AGREEMENT))
+    if prepared != len(ids):
+        raise SystemExit(f"only {prepared} of {len(ids)} reissues were prepared and sent")
+    return took, timings.reset()
+
+
+def report(label: str, count: int, took: float, steps: dict[str, float], threads: int) -> None:
+    per = took / count
+    parts = ", ".join(f"{step} {steps.get(step, 0) / count * 1000:.0f} ms" for step in ("render", "convert", "email"))
+    busy = sum(steps.get(step, 0) for step in ("render", "convert", "email"))
+    print(f"{label}: {count} contracts in {took:.1f} s = {per * 1000:.0f} ms each ({threads} at a time); "
+          f"per contract, summed over threads: {parts}, the rest (database, audit) "
+          f"{max(0.0, took * threads - busy) / count * 1000:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--serial", type=int, default=50,
+                        help="contracts reissued one at a time before, and as many after, for the baseline")
+    parser.add_argument("--database", default=DEFAULT_DATABASE, help="the benchmark's own PostgreSQL database (emptied)")
+    parser.add_argument("--service", action="store_true", help="convert through `flask conversion serve`")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="LibreOffice processes")
+    parser.add_argument("--threads", type=int, default=None, help="reissues at once [default: reissue_many's]")
+    args = parser.parse_args()
+
+    output = Path(tempfile.mkdtemp(prefix="countersign-reissue-"))
+    env = environment(output, args.database, COUNTERSIGN_CONVERSION_POOL_SIZE=str(args.processes))
+    reset_schema(args.database)
+    service = None
+    if args.service:
+        service, url = start_service(env, args.processes, output / "service.log")
+        env["COUNTERSIGN_CONVERSION_URL"] = url
+    try:
+        config = {k.removeprefix("COUNTERSIGN_"): v for k, v in env.items() if k.startswith("COUNTERSIGN_")}
+        app = create_app({**config, "JOBS_INLINE": True, "CONVERSION_POOL_SIZE": args.processes})
+        with app.app_context():
+            upgrade(directory=str(ROOT / "app" / "migrations"))
+        assert app.test_cli_runner().invoke(args=["trusts", "load"]).exit_code == 0
+        timings = Timings()
+        converter = get_converter(app)
+        timed = TimedConverter(converter, timings)
+        app.extensions[EXTENSION] = timed
+        prepare_module.render_form = timings.wrap("render", prepare_module.render_form)
+        mail_tasks.deliver = timings.wrap("email", mail_tasks.deliver)
+        template = seal_one(app)
+        with app.app_context():
+            began = time.perf_counter()
+            # Start every LibreOffice process first, so no timed run pays for a start.
+            docx = db.session.get(Document, template).version.docx_file.read()
+            with ThreadPoolExecutor(converter.concurrency) as warm:
+                list(warm.map(lambda _: converter.convert_docx_to_pdf(docx), range(converter.concurrency)))
+            serial_ids = copies(template, args.serial)
+            bulk_ids = copies(template, args.count)
+            after_ids = copies(template, args.serial)
+            print(f"seeded {2 * args.serial + args.count} sealed contracts due for review in {time.perf_counter() - began:.1f} s "
+                  f"(PostgreSQL; {'the conversion service' if service else 'this process’s pool'} of "
+                  f"{converter.concurrency} LibreOffice processes; {os.cpu_count()} cores)")
+            # The baseline runs before and after, so a change in the machine's load shows, and averages out.
+            before, before_steps = run(serial_ids, 1, timings)
+            report("one at a time, before", args.serial, before, before_steps, 1)
+            threads = args.threads or parallelism()
+            timed.reset()
+            bulk, bulk_steps = run(bulk_ids, threads, timings)
+            report("in parallel          ", args.count, bulk, bulk_steps, threads)
+            most, overlapped = timed.reset()
+            print(f"  conversions at once: at most {most}; two or more at once {overlapped / bulk:.0%} of the time")
+            after, after_steps = run(after_ids, 1, timings)
+            report("one at a time, after ", args.serial, after, after_steps, 1)
+        serial = (before + after) / 2
+        speedup = (serial / args.serial) / (bulk / args.count)
+        print(f"total for {args.count}: {bulk:.1f} s; speed-up over one at a time: {speedup:.2f}x "
+              f"(one at a time, {args.count} would take {serial / args.serial * args.count:.0f} s)")
+        print(rss_report("this process (the reissue) and its LibreOffice", os.getpid()))
+        if service is not None:
+            print(rss_report("conversion service", service.pid))
+        print(f"peak RSS of this process: {psutil.Process().memory_info().rss / 2**20:.0f} MiB")
+    finally:
+        if service is not None:
+            stop(service)
+        else:
+            converter = get_converter(app)
+            getattr(converter, "_converter", converter).close()
+
+
+if __name__ == "__main__":
+    main()

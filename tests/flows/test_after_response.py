@@ -1,0 +1,90 @@
+"""Without a broker, jobs run in the web process after the response, not inside it.
+
+The test suite normally runs jobs inline (JOBS_INLINE) so it can look at their outcome at once;
+these tests turn that off and use the job pool a served app uses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+from app.jobs import drain
+
+from .test_contract_spine import SUPERVISEE, agree, csrf, events, path_of, state
+
+
+def _create(runner: Any) -> int:
+    result = runner.invoke(args=["contract", "create", "--trust", "heart-of-mercia",
+                                 "--supervisor", "Alex Morgan <alex.morgan@example.org>", "--supervisee", SUPERVISEE])
+    assert result.exit_code == 0, result.output
+    return int(result.output.strip().splitlines()[-1])
+
+
+def test_the_last_agreement_answers_before_the_seal_which_follows_in_the_background(
+    app, runner, client, mailbox, trusts
+):
+    app.config["JOBS_INLINE"] = False
+    document_id = _create(runner)
+    # A command waits for the jobs it started: the links are sent by the time it exits.
+    assert state(app, document_id) == "awaiting_agreement"
+    assert len(events(app, document_id, "email_delivered")) == 2
+    supervisee_url = mailbox.link(mailbox.to("sam@example.org", "Please read and agree")[0])
+    supervisor_url = mailbox.link(mailbox.to("alex.morgan@example.org", "Please read and agree")[0])
+    assert agree(client, supervisee_url, "Sam O'Brien <Head> & Co").status_code == 303
+
+    page = client.get(path_of(supervisor_url))
+    began = time.monotonic()
+    answered = client.post(path_of(supervisor_url) + "/agree",
+                           data={"csrf_token": csrf(page.text), "confirm": "yes", "full_name": "Alex Morgan"})
+    took = time.monotonic() - began
+    # The response is back while the record is not sealed yet: sealing did not run inside it.
+    assert answered.status_code == 303
+    assert state(app, document_id) == "agreed"
+    assert events(app, document_id, "sealed") == []
+
+    done_url = path_of(supervisor_url) + "/done"
+    waiting = client.get(done_url)
+    assert waiting.status_code == 200
+    assert "The record is being sealed" in waiting.text
+    assert f'href="{done_url}"' in waiting.text  # the refresh link, for a browser without JavaScript
+    assert re.search(r'<script src="/static/sealing\.js', waiting.text)
+    assert re.search(r'<form[^>]+id="sealed-download" hidden', waiting.text)
+    status = client.get(path_of(supervisor_url) + "/status")
+    assert status.status_code == 200 and status.headers["Content-Type"] == "application/json"
+    assert json.loads(status.data) == {"state": "agreed", "sealed": False}
+    assert events(app, document_id, "sealed") == []  # and nothing a GET did changed that
+
+    assert drain(app, timeout=120)
+    assert state(app, document_id) == "sealed"
+    assert json.loads(client.get(path_of(supervisor_url) + "/status").data) == {"state": "sealed", "sealed": True}
+    ready = client.get(done_url)
+    assert "the record is sealed" in ready.text and "being sealed" not in ready.text
+    assert not re.search(r'id="sealed-download" hidden', ready.text)
+    assert "sealing.js" not in ready.text
+
+    # The download offered on the page is the sealed record, and it is logged like the emailed link.
+    emailed = path_of(mailbox.link(mailbox.to("alex.morgan@example.org", "Sealed:")[0]))
+    landing = client.get(emailed)
+    by_email = client.post(emailed, data={"csrf_token": csrf(landing.text)}).data
+    downloads = len(events(app, document_id, "downloaded"))
+    got = client.post(path_of(supervisor_url) + "/sealed", data={"csrf_token": csrf(ready.text)})
+    assert got.status_code == 200 and got.mimetype == "application/pdf"
+    assert got.data == by_email
+    assert len(events(app, document_id, "downloaded")) == downloads + 1
+    assert took < 5, f"the last agreement took {took:.2f} s"
+
+
+def test_the_status_and_download_of_a_link_not_yet_answered_are_not_found(app, runner, client, mailbox, trusts):
+    document_id = _create(runner)
+    url = mailbox.link(mailbox.to("sam@example.org", "Please read and agree")[0])
+    assert client.get(path_of(url) + "/status").status_code == 404
+    page = client.get(path_of(url))
+    assert client.post(path_of(url) + "/sealed", data={"csrf_token": csrf(page.text)}).status_code == 404
+    assert events(app, document_id, "downloaded") == []
+    # Until the record is sealed, an agreed party's download is not found either.
+    assert agree(client, url, "Sam O'Brien <Head> & Co").status_code == 303
+    assert json.loads(client.get(path_of(url) + "/status").data) == {"state": "awaiting_agreement", "sealed": False}
+    assert client.post(path_of(url) + "/sealed", data={"csrf_token": csrf(page.text)}).status_code == 404
