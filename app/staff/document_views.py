@@ -18,7 +18,6 @@ from ..documents.queries import (
     party_statuses,
     schools_in,
     search,
-    shown,
     successor_of,
     timeline,
     version_changes,
@@ -30,12 +29,13 @@ from ..documents.revise import revise as revise_document
 from ..documents.states import InvalidTransition, State
 from ..inputs import lines_allowed
 from ..kinds import KINDS, FieldError, kind
+from ..reviews.reissue import labelled_changes
 from ..reviews.reissue import reissue as reissue_contract
-from ..reviews.reissue import reissue_changes
+from ..trusts.form_use import offer_for
 from . import access
 from .blueprint import bp, who
 from .dashboard import attention
-from .form_pages import errors_for, form_page
+from .form_pages import ADD_ROW, errors_for, form_page
 from .forms import LONG_TEXT, fields_from_form, form_from_fields
 
 
@@ -72,7 +72,7 @@ def document(document_id: int) -> str:
         successor=successor_of(found),
         previous=previous,
         request_reason=change_request(found),
-        reissue_diff=[(f, shown(old), shown(new)) for f, old, new in reissue_changes(found.id)] if previous else [],
+        reissue_diff=labelled_changes(found.id) if previous else [],
         destroyed=destroyed_notice(found),
     )
 
@@ -153,7 +153,7 @@ def revise(document_id: int) -> Any:
     found = _revisable(document_id)
     spec = kind(found.kind)
     return form_page("staff/revise.html", spec, found.trust.profile, form_from_fields(spec, found.version.fields), {},
-                     document=found, request_reason=change_request(found))
+                     offer_for(found.trust, spec.name), document=found, request_reason=change_request(found))
 
 
 @bp.post("/documents/<int:document_id>/revise")
@@ -164,15 +164,19 @@ def revise_submit(document_id: int) -> Any:
     found = _revisable(document_id)
     spec = kind(found.kind)
     profile = found.trust.profile
-    fields = fields_from_form(spec, profile, request.form, all_terms=True)
+    offer = offer_for(found.trust, spec.name)
+    if request.form.get("action") in ADD_ROW:
+        return form_page("staff/revise.html", spec, profile, request.form, {}, offer, document=found,
+                         request_reason=change_request(found))
     note = request.form.get("note", "").strip()
     try:
+        fields = fields_from_form(spec, profile, request.form, offer, all_terms=True)
         refused = access.creation_problem(current_user, str(fields.get("school", found.school)))
         if refused:
             raise FieldError([refused])
         revise_document(found.id, fields=fields, note=note or "Revised", actor=current_user.label)
     except FieldError as exc:
-        return form_page("staff/revise.html", spec, profile, request.form, errors_for(exc), document=found,
+        return form_page("staff/revise.html", spec, profile, request.form, errors_for(exc), offer, document=found,
                          request_reason=change_request(found), status=400)
     except NotAllowed as exc:
         flash(str(exc), "error")
