@@ -21,7 +21,10 @@ from app.trusts.models import School, Trust
 
 from ..flows.conftest_helpers import BROKER
 from ..flows.test_contract_spine import csrf
-from .test_access import PEOPLE, sign_in, world  # noqa: F401  (world is a fixture)
+from . import test_access
+from .test_access import PEOPLE, sign_in
+
+world = test_access.world  # the same people and contract as the access tests
 
 pytestmark = pytest.mark.skipif(bool(BROKER), reason="documents are made in-process for these checks")
 
