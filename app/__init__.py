@@ -104,6 +104,8 @@ def _security(app: Flask) -> None:
 def _errors(app: Flask) -> None:
     messages = {
         400: ("Something in that request was not right", "Go back and try again."),
+        403: ("You are not allowed to see this page",
+              "Your role does not include it. If you need it, ask your trust's administrator."),
         404: ("Page not found", "Check the address, or use the link in your email."),
         405: ("That cannot be done here", "Go back and try again."),
         413: ("That file is too large", "Files up to 25 MB can be checked."),

@@ -7,7 +7,7 @@ Word template and its profile's defaults, never here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -34,7 +34,7 @@ class Field:
     """One thing an author gives (or the profile defaults) for a document."""
 
     name: str
-    type: str  # "text", "multiline", "date", "choice", "list"
+    type: str  # "text", "multiline", "date", "time", "choice", "list"
     label: str
     required: bool = False
     default: Any = None
@@ -96,17 +96,20 @@ AGENDA_FIELDS = (
     _text("venue", "Venue", "SEM Office", default="term:venue"),
     Field("extra_items", "list", "Items added to the standard agenda", example=["Ofsted visit"]),
 )
+RECORD_ACTION_ITEM = (*ACTION_ITEM, "section")  # an action may belong to one of the record's sections
 RECORD_FIELDS = (
     SESSION_DATE,
+    Field("group_session", "choice", "Was this a group session?", default="No", choices=("Yes", "No"), example="No"),
     Field("next_session_date", "date", "Date of next supervision", example="2026-11-25"),
+    Field("next_session_time", "time", "Time of next supervision", example="15:30"),
     Field("agenda_items", "list", "Agenda items", example=["Welcome", "Review of actions"]),
     Field("sections", "list", "Notes under each of the trust's record sections", item=("title", "text"),
           example=[{"title": "Reflections", "text": "Reflected on the week."}]),
     Field("cases", "list", f"Cases discussed, each by an {CASE_NOTE}",
           item=("reference", "discussion", "advice", "actions"),
           example=[{"reference": "J.S. / CPOMS 4471", "discussion": "…", "advice": "…", "actions": "…"}]),
-    Field("actions", "list", "Agreed actions", item=ACTION_ITEM,
-          example=[{"what": "Refer to early help", "who": "Sam Patel", "due": "2026-10-28"}]),
+    Field("actions", "list", "Agreed actions", item=RECORD_ACTION_ITEM,
+          example=[{"what": "Refer to early help", "who": "Sam Patel", "due": "2026-10-28", "section": "Reflections"}]),
     Field("done_actions", "list", "Ids of earlier actions now done", example=[3]),
 )
 PROFORMA_FIELDS = (
@@ -161,6 +164,8 @@ KINDS: dict[str, Kind] = {
         Kind("record", "Supervision record", PARTY_FIELDS + RECORD_FIELDS, many_supervisees=True,
              extra_variables={
                  "attendees": [{"name": "Alex Morgan", "role": "Supervisor"}],
+                 "sections": [{"title": "Reflections", "text": "Reflected on the week.", "prompt": "…",
+                               "actions": [{"what": "…", "who": "…", "due": "…", "section": "Reflections"}]}],
                  "open_actions": [{"id": 3, "what": "…", "who": "…", "due": "…", "done": "No"}],
                  "has_actions_table": True,
              }),
@@ -188,6 +193,11 @@ def kind(name: str) -> Kind:
         raise FieldError([f"unknown document kind {name!r} (known: {', '.join(KINDS)})"]) from None
 
 
+def school_key(name: str) -> str:
+    """Return how two spellings of one school's name compare equal ("Oakfield  primary" = "Oakfield Primary")."""
+    return " ".join(name.split()).casefold()
+
+
 def terms_of(profile: dict[str, Any]) -> dict[str, str]:
     """Return the trust's text defaults: the terms its forms print."""
     return {k: v for k, v in profile["defaults"].items() if isinstance(v, str)}
@@ -196,8 +206,13 @@ def terms_of(profile: dict[str, Any]) -> dict[str, str]:
 def resolve_fields(spec: Kind, given: dict[str, Any], profile: dict[str, Any], today: date) -> dict[str, Any]:
     """Merge what the author gave over the trust's defaults; raise FieldError naming each problem.
 
-    A given name that is one of the trust's terms overrides that term for this document.
+    A given name that is one of the trust's terms overrides that term for this document. The
+    profile's "school_defaults" (school name, case-folded -> defaults) override the trust's
+    defaults for a document of that school.
     """
+    overrides = profile.get("school_defaults", {}).get(school_key(str(given.get("school") or "")))
+    if overrides:
+        profile = {**profile, "defaults": {**profile["defaults"], **overrides}}
     terms = terms_of(profile)
     problems = [
         f"unknown field {name!r} (known: {', '.join((*spec.field_names, *sorted(terms)))})"
@@ -232,6 +247,7 @@ def resolve_fields(spec: Kind, given: dict[str, Any], profile: dict[str, Any], t
             problems.append("review_date: must be after agreed_date")
     if spec.name == "record" and not problems:
         resolved["sections"] = _sections(resolved["sections"], profile, problems)
+        _action_sections(resolved["actions"], profile, problems)
     if problems:
         raise FieldError(problems)
     return resolved
@@ -254,6 +270,11 @@ def _clean(f: Field, value: Any, terms: dict[str, str]) -> Any:
             return date.fromisoformat(value).isoformat()
         except ValueError:
             raise ValueError("not a date (use YYYY-MM-DD)") from None
+    if f.type == "time":
+        try:
+            return time.fromisoformat(value.strip()).strftime("%H:%M")
+        except ValueError:
+            raise ValueError("not a time (use HH:MM, like 15:30)") from None
     if f.type == "choice" and value not in f.choices:
         raise ValueError(f"must be one of {', '.join(f.choices)}")
     return value
@@ -309,9 +330,27 @@ def _clean_list(f: Field, value: Any) -> list[Any]:
     return items
 
 
+def record_sections(profile: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the trust's record sections as {title, prompt, actions, cases}, whether the profile gives titles or tables.
+
+    actions: whether agreed actions may belong to the section (yes unless the profile says not);
+    cases: whether cases are recorded under it (None when the profile does not say).
+    """
+    found = []
+    for entry in profile.get("record", {}).get("sections", []):
+        if isinstance(entry, str):
+            found.append({"title": entry, "prompt": "", "actions": True, "cases": None})
+        elif isinstance(entry, dict) and isinstance(entry.get("title"), str):
+            cases = entry.get("cases")
+            found.append({"title": entry["title"], "prompt": str(entry.get("prompt") or ""),
+                          "actions": bool(entry.get("actions", True)),
+                          "cases": None if cases is None else bool(cases)})
+    return found
+
+
 def _sections(given: list[dict[str, str]], profile: dict[str, Any], problems: list[str]) -> list[dict[str, str]]:
     """Return one entry per section the trust's record has, in the profile's order."""
-    titles = list(profile.get("record", {}).get("sections", []))
+    titles = [s["title"] for s in record_sections(profile)]
     texts = {}
     for entry in given:
         if entry["title"] not in titles:
@@ -319,6 +358,15 @@ def _sections(given: list[dict[str, str]], profile: dict[str, Any], problems: li
                             f"(sections: {', '.join(titles)})")
         texts[entry["title"]] = entry["text"]
     return [{"title": t, "text": texts.get(t, "")} for t in titles]
+
+
+def _action_sections(actions: list[dict[str, str]], profile: dict[str, Any], problems: list[str]) -> None:
+    """Check each action's section is one of the record's sections that actions may belong to."""
+    allowed = [s["title"] for s in record_sections(profile) if s["actions"]]
+    for index, action in enumerate(actions, start=1):
+        if action.get("section") and action["section"] not in allowed:
+            problems.append(f"actions: item {index}: {action['section']!r} is not a section actions may belong to "
+                            f"(sections: {', '.join(allowed) or 'none'})")
 
 
 def example_context(spec: Kind, profile: dict[str, Any] | None = None) -> dict[str, Any]:

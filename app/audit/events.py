@@ -40,6 +40,10 @@ class EventType(StrEnum):
     SIGNED_IN = "signed_in"
     SIGNED_OUT = "signed_out"  # every session of that person, on every device
     USER_DEACTIVATED = "user_deactivated"
+    STAFF_INVITED = "staff_invited"  # added by an admin and sent a sign-in link
+    STAFF_CHANGED = "staff_changed"  # name, role or schools changed, or reactivated
+    SCHOOL_ADDED = "school_added"
+    SCHOOL_CHANGED = "school_changed"  # renamed, (de)activated, or its own defaults changed
     STAFF_LEFT = "staff_left"
     # records governance
     RETENTION_REVIEWED = "retention_reviewed"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..kinds import kind
+from ..kinds import kind, record_sections
 from ..rendering import Evidence, EvidenceParty
 from .actions import open_actions_for
 from .models import Answer, Decision, Document, DocumentVersion, Link, LinkPurpose, Party
@@ -91,7 +91,8 @@ def form_context(
         value = fields.get(f.name, "")
         context[f.name] = long_date(value) if f.type == "date" and value else value
     if "actions" in context:
-        context["actions"] = [dict(a, due=long_date(a["due"]) if a["due"] else "") for a in context["actions"]]
+        context["actions"] = [dict(a, due=long_date(a["due"]) if a["due"] else "", section=a.get("section", ""))
+                              for a in context["actions"]]
     context.update(_kind_context(document, version, context))
     return context
 
@@ -113,7 +114,12 @@ def _kind_context(document: Document, version: DocumentVersion, context: dict[st
     if document.kind == "record":
         done = set(fields.get("done_actions", []))
         roles = [{"name": p.name, "role": p.role_label} for p in document.parties]
+        prompts = {s["title"]: s["prompt"] for s in record_sections(profile)}
+        actions = context.get("actions", [])
         return {
+            "sections": [dict(s, prompt=prompts.get(s["title"], ""),
+                              actions=[a for a in actions if a.get("section") == s["title"]])
+                         for s in fields.get("sections", [])],
             "agenda_items": list(fields.get("agenda_items") or _session_agenda(document)),
             "attendees": roles,
             "open_actions": [dict(_action(a), done="Yes" if a.id in done else "No")

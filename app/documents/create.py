@@ -14,6 +14,7 @@ from ..extensions import db
 from ..jobs import Job, dispatch
 from ..kinds import FieldError, Kind, kind, resolve_fields, terms_of
 from ..trusts.models import Trust
+from ..trusts.schools import profile_for
 from .context import long_date
 from .links import issue_link
 from .models import Document, DocumentVersion, LinkPurpose, Party
@@ -44,7 +45,7 @@ def create_document(
     supervisees = [checked_person(p, "supervisee") for p in supervisees]
     author = checked_person(author, "author") if author else None
     _check_people_and_form(spec, trust, supervisor, supervisees)
-    resolved = resolve_fields(spec, fields, trust.profile, today or date.today())
+    resolved = resolve_fields(spec, fields, profile_for(trust), today or date.today())
     author = author or supervisor or supervisees[0]
     with transaction():
         document = unsaved_document(trust, spec, supervisor, supervisees, resolved, author)
@@ -61,7 +62,7 @@ def create_document(
                 "kind": spec.name,
                 "trust": trust.slug,
                 "version": 1,
-                "overrides": sorted(k for k in fields if k in terms_of(trust.profile)),
+                "overrides": sorted(k for k in fields if k in terms_of(profile_for(trust, resolved.get("school")))),
             },
         )
         if spec.answered_online:

@@ -6,9 +6,13 @@ import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from ..extensions import db
+from ..kinds import kind
 from ..mail import queue_email
+from ..offers import field_changes, label_of
 from .context import long_date
 from .models import Document, DocumentVersion, Link, Party
+from .queries import shown
 
 # The kind under which emails refer to a personal link row (see app.mail.links).
 LINK_KIND = "document_link"
@@ -31,8 +35,22 @@ def email_context(document: Document, version: DocumentVersion, party: Party, **
 
 
 def email_link(link: Link, template: str, **extra: Any) -> None:
-    """Queue the email carrying a party's personal link (its token is signed when the email is built)."""
+    """Queue the email carrying a party's personal link (its token is signed when the email is built).
+
+    A contract's annual reissue, first sent, says so and lists what changed from last year's.
+    """
     version, party = link.version, link.party
+    document = version.document
+    if template == "agree_request" and document.previous_document_id is not None and version.number == 1:
+        previous = db.session.get(Document, document.previous_document_id)
+        if previous is not None:
+            template = "reissue_request"
+            spec, profile = kind(document.kind), document.trust.profile
+            extra |= {
+                "previous_reference": previous.reference,
+                "changes": [(label_of(spec, profile, name), shown(old), shown(new))
+                            for name, old, new in field_changes(spec, previous.version.fields, version.fields)],
+            }
     queue_email(
         template,
         to_name=party.name,

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..kinds import Kind, resolve_fields
 from ..trusts.forms import render_form
 from ..trusts.models import Trust
+from ..trusts.schools import profile_for
 from .context import form_context
 from .create import unsaved_document
 from .pages import CachedPdf, page_count
@@ -44,7 +45,7 @@ def preview(
     fields: dict[str, Any],
 ) -> Preview:
     """Render and convert the document that these inputs would make, without saving it."""
-    resolved = resolve_fields(spec, fields, trust.profile, date.today())
+    resolved = resolve_fields(spec, fields, profile_for(trust), date.today())
     with db.session.no_autoflush:
         document = unsaved_document(trust, spec, supervisor, supervisees, resolved, author)
         document.id = 0

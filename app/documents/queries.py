@@ -13,7 +13,8 @@ from ..audit.models import AuditEvent
 from ..db import utcnow
 from ..extensions import db
 from ..inputs import has_control
-from ..kinds import KINDS
+from ..kinds import KINDS, kind
+from ..offers import label_of
 from .models import Answer, Decision, Document, DocumentVersion, Link, LinkPurpose, Party
 from .states import State
 
@@ -60,7 +61,8 @@ def party_statuses(document: Document) -> list[PartyStatus]:
 
 
 def version_changes(document: Document) -> list[tuple[int, list[tuple[str, str, str]]]]:
-    """Return, for each version after the first, the fields that changed from the one before."""
+    """Return, for each version after the first, the fields that changed from the one before, by their labels."""
+    spec, profile = kind(document.kind), document.trust.profile
     found = []
     for before, after in zip(document.versions, document.versions[1:], strict=False):
         diff = []
@@ -69,9 +71,9 @@ def version_changes(document: Document) -> list[tuple[int, list[tuple[str, str, 
                 for term in sorted(set(before.fields["terms"]) | set(after.fields["terms"])):
                     old, new = before.fields["terms"].get(term, ""), after.fields["terms"].get(term, "")
                     if old != new:
-                        diff.append((term, str(old), str(new)))
+                        diff.append((label_of(spec, profile, term), str(old), str(new)))
             elif before.fields.get(key) != after.fields.get(key):
-                diff.append((key, shown(before.fields.get(key)), shown(after.fields.get(key))))
+                diff.append((label_of(spec, profile, key), shown(before.fields.get(key)), shown(after.fields.get(key))))
         found.append((after.number, diff))
     return found
 

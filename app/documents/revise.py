@@ -11,6 +11,7 @@ from ..extensions import db
 from ..inputs import InputInvalid, clean_line, clean_text
 from ..jobs import Job, dispatch
 from ..kinds import FieldError, kind, resolve_fields
+from ..trusts.schools import profile_for
 from .links import revoke_open_links
 from .models import Document, DocumentVersion
 from .records import NotAllowed, locked_document
@@ -33,7 +34,7 @@ def revise(document_id: int, *, fields: dict[str, str], note: str, actor: str) -
         merged = {k: v for k, v in current.fields.items() if k != "terms"}
         merged.update(current.fields["terms"])
         merged.update(fields)
-        resolved = resolve_fields(kind(document.kind), merged, document.trust.profile, date.today())
+        resolved = resolve_fields(kind(document.kind), merged, profile_for(document.trust), date.today())
         current.superseded_at = utcnow()
         revoke_open_links(current)
         version = DocumentVersion(number=current.number + 1, fields=resolved, note=note or None)

@@ -27,7 +27,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
-from .check import Problem, check_template
+from .check import Problem, check_template, variables_used
 from .forms import RenderError, render_docx
 from .sandbox import SandboxLimits
 
@@ -61,6 +61,12 @@ def check_template_isolated(
     if isinstance(result, _Refusal):
         return [Problem("limit", "the form", result.message("check"))]
     return result
+
+
+def variables_used_isolated(docx: bytes, *, provided: Mapping[str, Any], limits: Limits | None = None) -> frozenset[str]:
+    """Return variables_used's answer, found in a limited child; a form that exceeds the limits uses nothing."""
+    result = _run(variables_used, (docx,), {"provided": dict(provided)}, limits or Limits())
+    return frozenset() if isinstance(result, _Refusal) else result
 
 
 def render_docx_isolated(

@@ -14,11 +14,13 @@ from ..db import transaction
 from ..documents.create import create_document
 from ..documents.models import Document
 from ..documents.people import Person
-from ..documents.queries import successor_of
+from ..documents.queries import shown, successor_of
 from ..documents.records import NotAllowed, get_document, locked_document
 from ..documents.states import State
 from ..extensions import db
 from ..kinds import CONTRACT_KINDS, kind, terms_of
+from ..offers import field_changes, label_of
+from ..trusts.schools import profile_for
 
 # Fields a reissue never carries over: it is agreed today and the kind computes the review date.
 RESET_FIELDS = ("agreed_date", "review_date")
@@ -63,7 +65,7 @@ def reissue_fields(document: Document, today: date) -> tuple[dict[str, Any], lis
     other than terms carry over, except the agreed and review dates.
     """
     fields = document.version.fields
-    defaults = terms_of(document.trust.profile)
+    defaults = terms_of(profile_for(document.trust, document.school))
     known = overridden_terms(document)
     given: dict[str, Any] = {}
     for name in kind(document.kind).field_names:
@@ -131,13 +133,11 @@ def reissue_changes(document_id: int) -> list[tuple[str, Any, Any]]:
     if document.previous_document_id is None:
         return []
     previous = get_document(document.previous_document_id)
-    old, new = previous.version.fields, document.version.fields
-    changes: list[tuple[str, Any, Any]] = []
-    for name in kind(document.kind).field_names:
-        if old.get(name, "") != new.get(name, ""):
-            changes.append((name, old.get(name, ""), new.get(name, "")))
-    old_terms, new_terms = old.get("terms", {}), new.get("terms", {})
-    for key in [*new_terms, *(k for k in old_terms if k not in new_terms)]:
-        if old_terms.get(key, "") != new_terms.get(key, ""):
-            changes.append((key, old_terms.get(key, ""), new_terms.get(key, "")))
-    return changes
+    return field_changes(kind(document.kind), previous.version.fields, document.version.fields)
+
+
+def labelled_changes(document_id: int) -> list[tuple[str, str, str]]:
+    """Return (label, old, new) as text for each change a reissue makes, as a person reads it."""
+    document = get_document(document_id)
+    spec, profile = kind(document.kind), document.trust.profile
+    return [(label_of(spec, profile, name), shown(old), shown(new)) for name, old, new in reissue_changes(document_id)]

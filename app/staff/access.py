@@ -15,12 +15,36 @@ from sqlalchemy import Select, exists, or_, select
 
 from ..documents.models import Document, Party
 from ..extensions import db
-from .models import Role, User
+from ..kinds import school_key
+from ..trusts.models import School
+from .models import Role, User, user_school
 
 
 def _is_party(user: User) -> object:
     # Correlate only the document: a query that joins parties itself must not swallow this test's own.
     return exists().where(Party.document_id == Document.id, Party.email == user.email.lower()).correlate_except(Party)
+
+
+def _led_schools(user: User) -> Select:
+    """Return the names of the schools a lead leads, as a subquery (a lead may lead several)."""
+    return (select(School.name).join(user_school, user_school.c.school_id == School.id)
+            .where(user_school.c.user_id == user.id))
+
+
+def school_names(user: User) -> list[str]:
+    """Return the names of the person's schools."""
+    return [s.name for s in user.schools]
+
+
+def school_options(user: User) -> list[tuple[str, str]]:
+    """Return the schools the person may make documents for, as (value, text) for a select."""
+    if user.role == Role.ADMIN:
+        schools = db.session.scalars(
+            select(School).where(School.trust_id == user.trust_id, School.active.is_(True)).order_by(School.name))
+        return [(s.name, s.name) for s in schools]
+    if user.role == Role.LEAD:
+        return [(s.name, s.name) for s in user.schools if s.active]
+    return []
 
 
 def visible(user: User, query: Select | None = None) -> Select:
@@ -30,7 +54,7 @@ def visible(user: User, query: Select | None = None) -> Select:
     if user.role == Role.ADMIN:
         return query
     if user.role == Role.LEAD:
-        return query.where(or_(Document.school == (user.school or ""), Document.created_by_id == user.id, _is_party(user)))
+        return query.where(or_(Document.school.in_(_led_schools(user)), Document.created_by_id == user.id, _is_party(user)))
     return query.where(_is_party(user))
 
 
@@ -49,7 +73,7 @@ def can_manage(user: User, document: Document) -> bool:
     if user.role == Role.ADMIN:
         return True
     if user.role == Role.LEAD:
-        return document.school == (user.school or "") or document.created_by_id == user.id
+        return document.school in school_names(user) or document.created_by_id == user.id
     return False
 
 
@@ -69,14 +93,16 @@ def can_create(user: User) -> bool:
 def creation_problem(user: User, school: str) -> str | None:
     """Say why the user may not create a document for a school, or None when they may.
 
-    A lead creates only for their own school; an admin for any school of their trust.
+    A lead creates only for the schools they lead; an admin for any school of their trust (the
+    pages offer the trust's schools to choose from; the commands and the API name one).
     """
+    wanted = school_key(school)
     if user.role == Role.ADMIN:
         return None
-    if user.role == Role.LEAD and " ".join(school.split()).casefold() == " ".join((user.school or "").split()).casefold():
+    if user.role == Role.LEAD and wanted in {school_key(n) for n in school_names(user)}:
         return None
     if user.role == Role.LEAD:
-        return f"school: You can create documents only for {user.school}"
+        return f"school: You can create documents only for {' or '.join(school_names(user)) or 'your school'}"
     return "school: You cannot create documents"
 
 

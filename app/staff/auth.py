@@ -26,6 +26,7 @@ from .models import SignInLink, User
 PURPOSE = "signin"
 LINK_KIND = "sign_in"  # how emails refer to a sign-in link row (see app.mail.links)
 LIFETIME = timedelta(minutes=15)
+INVITE_LIFETIME = timedelta(days=3)  # an invitation waits for someone who may not read email for days
 GENERATION = "staff_session_generation"  # the session key holding the generation signed in under
 login_manager = LoginManager()
 
@@ -105,10 +106,27 @@ def request_sign_in(email: str, *, ip: str | None, user_agent: str | None) -> No
         audit.record(EventType.SIGN_IN_REQUESTED, actor=user.label, ip=ip, user_agent=user_agent, details={"user": user.id})
 
 
+def queue_invitation(user: User, *, actor: str) -> None:
+    """Email a new member of staff a sign-in link that works once, for days, in the caller's transaction."""
+    now = utcnow()
+    link = SignInLink(user=user, nonce=new_nonce(), created_at=now, expires_at=now + INVITE_LIFETIME)
+    db.session.add(link)
+    db.session.flush()
+    queue_email(
+        "invite",
+        to_name=user.name,
+        to_email=user.email,
+        link=(LINK_KIND, link.id),
+        context={"name": user.name, "trust": user.trust.name, "inviter": actor, "role": user.role,
+                 "days": INVITE_LIFETIME.days},
+    )
+
+
 def check_sign_in(token: str) -> SignInLink:
     """Return the sign-in link a token stands for, or raise SignInRejected (changes nothing)."""
     try:
-        link_id, nonce = link_tokens().read(PURPOSE, token, int(LIFETIME.total_seconds()) + 60)
+        # The outer bound; each link's own expiry (minutes, or days for an invitation) is checked below.
+        link_id, nonce = link_tokens().read(PURPOSE, token, int(INVITE_LIFETIME.total_seconds()) + 60)
     except TokenError as exc:
         raise SignInRejected(exc.reason) from None
     link = db.session.get(SignInLink, link_id)

@@ -17,9 +17,10 @@ from ..documents.preview import cached_preview, preview
 from ..inputs import lines_allowed
 from ..kinds import KINDS, FieldError, resolve_fields
 from ..rendering import RenderError
+from ..trusts.form_use import offer_for
 from . import access
 from .blueprint import bp
-from .form_pages import errors_for, form_page, people_from_form, prefill
+from .form_pages import ADD_ROW, errors_for, form_page, people_from_form, prefill
 from .forms import LONG_TEXT, fields_from_form
 
 PREVIEWS_KEPT = 10  # the newest previews a session may see the pages of
@@ -42,7 +43,8 @@ def create_kind(kind_name: str) -> Any:
     profile = current_user.trust.profile
     contract_id = request.args.get("contract", type=int)
     contract = access.document_for(current_user, contract_id) if contract_id else None
-    return form_page("staff/create_form.html", spec, profile, prefill(profile, contract), {})
+    return form_page("staff/create_form.html", spec, profile, prefill(profile, contract), {},
+                     offer_for(current_user.trust, spec.name))
 
 
 @bp.post("/create/<kind_name>")
@@ -55,10 +57,13 @@ def create_kind_submit(kind_name: str) -> Any:
     spec = KINDS[kind_name]
     profile = current_user.trust.profile
     form = request.form
+    offer = offer_for(current_user.trust, spec.name)
+    if form.get("action") in ADD_ROW or form.get("action") == "edit":
+        return form_page("staff/create_form.html", spec, profile, form, {}, offer)
     author = Person(current_user.name, current_user.email)
     try:
         supervisor, supervisees = people_from_form(spec, form)
-        fields = fields_from_form(spec, profile, form)
+        fields = fields_from_form(spec, profile, form, offer)
         resolved = resolve_fields(spec, fields, profile, date.today())  # validate before anything is made
         refused = access.creation_problem(current_user, resolved.get("school", ""))
         if refused:
@@ -70,15 +75,13 @@ def create_kind_submit(kind_name: str) -> Any:
             )
             flash(f"{created.reference} has been created and sent.", "success")
             return redirect(url_for("staff.document", document_id=created.id), code=303)
-        if form.get("action") == "edit":
-            return form_page("staff/create_form.html", spec, profile, form, {})
         made = preview(current_user.trust, spec, author=author, supervisor=supervisor, supervisees=supervisees,
                        fields=fields)
     except FieldError as exc:
-        return form_page("staff/create_form.html", spec, profile, form, errors_for(exc), status=400)
+        return form_page("staff/create_form.html", spec, profile, form, errors_for(exc), offer, status=400)
     except (ConversionError, RenderError) as exc:  # LibreOffice missing or a form fault: say so, change nothing
         return form_page("staff/create_form.html", spec, profile, form,
-                         {"form": f"The preview could not be made: {exc}"}, status=400)
+                         {"form": f"The preview could not be made: {exc}"}, offer, status=400)
     session["previews"] = [*session.get("previews", [])[-(PREVIEWS_KEPT - 1):], made.digest]
     return render_template("staff/preview.html", spec=spec, digest=made.digest, pages=made.pages,
                            hidden=[(k, v) for k, v in form.items(multi=True) if k not in {"csrf_token", "action"}])

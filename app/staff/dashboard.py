@@ -18,6 +18,9 @@ from ..reviews.due import contracts_due
 from .access import visible
 from .models import Role, User
 
+# A record in one of these states is no session that took place.
+NO_SESSION = (State.CANCELLED, State.DESTROYED)
+
 
 @dataclass
 class Waiting:
@@ -44,7 +47,8 @@ class Due:
 class Lapsed:
     contract: Document
     last_record: Document | None
-    interval_days: int
+    last_session: date | None
+    frequency: str  # the contract's agreed frequency in the trust's words ("each half term")
 
 
 @dataclass
@@ -71,7 +75,8 @@ def attention(user: User, today: date | None = None, review_window_days: int = 6
         db.session.scalars(visible(user).where(Document.state == State.CHANGES_REQUESTED).order_by(Document.id))
     )
     contracts = list(db.session.scalars(
-        visible(user).where(Document.kind.in_(CONTRACT_KINDS), Document.state == State.SEALED).order_by(Document.id)
+        visible(user).where(Document.kind.in_(CONTRACT_KINDS), Document.state == State.SEALED)
+        .order_by(Document.id).options(selectinload(Document.versions))
     ))
     seen = {c.id for c in contracts}
     found.reviews = [
@@ -111,14 +116,22 @@ def _unanswered(user: User) -> list[tuple[Document, Party, datetime]]:
 
 
 def _lapsed(user: User, contracts: list[Document], today: date) -> list[Lapsed]:
-    """Return the contracts whose pair has had no sealed record within the trust's session interval."""
+    """Return the current contracts whose pair has had no session within the trust's interval.
+
+    The interval runs from the later of the last record's session date and the day the contract
+    was sealed, so a contract sealed within the interval is never overdue; a contract replaced by a
+    newer sealed one of the same pair is not current.
+    """
     interval = user.trust.defaults.get("session_interval_days")
     if not interval or not contracts:
         return []
+    current: dict[str, Document] = {}
+    for contract in contracts:  # ordered by id: the newest contract of each pair wins
+        current[contract.pair_key] = contract
     newest = (
         select(func.max(Document.id))
-        .where(Document.trust_id == user.trust_id, Document.kind == "record", Document.state == State.SEALED,
-               Document.pair_key.in_({c.pair_key for c in contracts}))
+        .where(Document.trust_id == user.trust_id, Document.kind == "record",
+               Document.state.not_in(NO_SESSION), Document.pair_key.in_(set(current)))
         .group_by(Document.pair_key)
     )
     records = {
@@ -128,9 +141,12 @@ def _lapsed(user: User, contracts: list[Document], today: date) -> list[Lapsed]:
         )
     }
     lapsed = []
-    for contract in contracts:
+    for contract in current.values():
+        version = contract.version
+        sealed_on = (version.sealed_at or version.created_at).date()
         last = records.get(contract.pair_key)
         last_date = date.fromisoformat(last.version.fields["session_date"]) if last else None
-        if last_date is None or (today - last_date).days > int(interval):
-            lapsed.append(Lapsed(contract, last, int(interval)))
+        since = max(d for d in (sealed_on, last_date) if d is not None)
+        if (today - since).days > int(interval):
+            lapsed.append(Lapsed(contract, last, last_date, str(version.fields.get("terms", {}).get("frequency", ""))))
     return lapsed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from io import BytesIO
 from typing import Any
 
@@ -18,10 +19,12 @@ from ..documents.queries import (
     party_statuses,
     schools_in,
     search,
-    shown,
     successor_of,
     timeline,
     version_changes,
+)
+from ..documents.queries import (
+    shown as shown_value,
 )
 from ..documents.records import NotAllowed, get_document
 from ..documents.revise import REVISABLE
@@ -29,13 +32,16 @@ from ..documents.revise import cancel as cancel_document
 from ..documents.revise import revise as revise_document
 from ..documents.states import InvalidTransition, State
 from ..inputs import lines_allowed
-from ..kinds import KINDS, FieldError, kind
+from ..kinds import CONTRACT_KINDS, KINDS, FieldError, kind, resolve_fields
+from ..offers import field_changes, label_of
+from ..reviews.reissue import labelled_changes, reissue_fields
 from ..reviews.reissue import reissue as reissue_contract
-from ..reviews.reissue import reissue_changes
+from ..trusts.form_use import offer_for
+from ..trusts.schools import profile_for
 from . import access
 from .blueprint import bp, who
 from .dashboard import attention
-from .form_pages import errors_for, form_page
+from .form_pages import ADD_ROW, errors_for, form_page
 from .forms import LONG_TEXT, fields_from_form, form_from_fields
 
 
@@ -72,7 +78,7 @@ def document(document_id: int) -> str:
         successor=successor_of(found),
         previous=previous,
         request_reason=change_request(found),
-        reissue_diff=[(f, shown(old), shown(new)) for f, old, new in reissue_changes(found.id)] if previous else [],
+        reissue_diff=labelled_changes(found.id) if previous else [],
         destroyed=destroyed_notice(found),
     )
 
@@ -96,6 +102,21 @@ def download(document_id: int, number: int) -> Response | tuple[str, int]:
                      download_name=f"{found.reference}-v{number}-{'sealed' if sealed else 'draft'}.pdf")
 
 
+@bp.get("/documents/<int:document_id>/resend/<int:party_id>")
+@access.allowed(access.signed_in)
+def resend_confirm(document_id: int, party_id: int) -> str:
+    """Say what resending a party's link does and who is emailed, before it is done."""
+    found = access.managed_document(current_user, document_id)
+    party = next((p for p in found.parties if p.id == party_id), None)
+    if party is None:
+        abort(404)
+    return render_template(
+        "staff/confirm.html", document=found, heading=f"Send {party.name} a new link?", emailed=[party],
+        happens=[f"{party.name} is emailed a new personal link to {found.title}, with a fresh expiry.",
+                 "The link they were sent before stops working."],
+        action=url_for("staff.resend", document_id=found.id, party_id=party.id), button_text="Send a new link")
+
+
 @bp.post("/documents/<int:document_id>/resend/<int:party_id>")
 @access.allowed(access.signed_in)
 def resend(document_id: int, party_id: int) -> Response:
@@ -110,6 +131,41 @@ def resend(document_id: int, party_id: int) -> Response:
     else:
         flash("A new link has been sent. The old one no longer works.", "success")
     return redirect(url_for("staff.document", document_id=found.id), code=303)
+
+
+@bp.get("/documents/<int:document_id>/cancel")
+@access.allowed(access.signed_in)
+def cancel_confirm(document_id: int) -> str:
+    """Say what cancelling does, before it is done."""
+    found = access.managed_document(current_user, document_id)
+    return render_template(
+        "staff/confirm.html", document=found, heading=f"Cancel {found.reference}?", emailed=[], ask_reason=True,
+        happens=["The document is cancelled and can no longer be agreed.",
+                 "Every personal link to it stops working.", "It stays in the documents list, marked cancelled."],
+        action=url_for("staff.cancel", document_id=found.id), button_text="Cancel this document", warning=True)
+
+
+@bp.get("/documents/<int:document_id>/reissue")
+@access.allowed(access.signed_in)
+def reissue_confirm(document_id: int) -> str:
+    """Show what this year's contract will change from last year's and who is emailed, before reissuing."""
+    found = access.managed_document(current_user, document_id)
+    if found.kind not in CONTRACT_KINDS or found.state != State.SEALED or successor_of(found) is not None:
+        abort(409)
+    spec, profile = kind(found.kind), found.trust.profile
+    fields, _kept = reissue_fields(found, date.today())
+    resolved = resolve_fields(spec, fields, profile_for(found.trust), date.today())
+    changes = [(label_of(spec, profile, name), shown_value(old), shown_value(new))
+               for name, old, new in field_changes(spec, found.version.fields, resolved)]
+    return render_template(
+        "staff/confirm.html", document=found, heading="Reissue for this year's annual review?",
+        emailed=list(found.parties), changes=changes,
+        happens=[f"This year's contract is made from {found.reference} and today's trust defaults (a term this "
+                 "contract set itself is kept).",
+                 "Each party is emailed a personal link to read and agree it; the email says it is the annual "
+                 "review and lists what changed.",
+                 f"When it is sealed it replaces {found.reference}."],
+        action=url_for("staff.reissue", document_id=found.id), button_text="Reissue and send")
 
 
 @bp.post("/documents/<int:document_id>/cancel")
@@ -153,7 +209,7 @@ def revise(document_id: int) -> Any:
     found = _revisable(document_id)
     spec = kind(found.kind)
     return form_page("staff/revise.html", spec, found.trust.profile, form_from_fields(spec, found.version.fields), {},
-                     document=found, request_reason=change_request(found))
+                     offer_for(found.trust, spec.name), document=found, request_reason=change_request(found))
 
 
 @bp.post("/documents/<int:document_id>/revise")
@@ -164,15 +220,19 @@ def revise_submit(document_id: int) -> Any:
     found = _revisable(document_id)
     spec = kind(found.kind)
     profile = found.trust.profile
-    fields = fields_from_form(spec, profile, request.form, all_terms=True)
+    offer = offer_for(found.trust, spec.name)
+    if request.form.get("action") in ADD_ROW:
+        return form_page("staff/revise.html", spec, profile, request.form, {}, offer, document=found,
+                         request_reason=change_request(found))
     note = request.form.get("note", "").strip()
     try:
+        fields = fields_from_form(spec, profile, request.form, offer, all_terms=True)
         refused = access.creation_problem(current_user, str(fields.get("school", found.school)))
         if refused:
             raise FieldError([refused])
         revise_document(found.id, fields=fields, note=note or "Revised", actor=current_user.label)
     except FieldError as exc:
-        return form_page("staff/revise.html", spec, profile, request.form, errors_for(exc), document=found,
+        return form_page("staff/revise.html", spec, profile, request.form, errors_for(exc), offer, document=found,
                          request_reason=change_request(found), status=400)
     except NotAllowed as exc:
         flash(str(exc), "error")

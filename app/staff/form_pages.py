@@ -12,9 +12,13 @@ from ..documents.actions import Action
 from ..documents.models import Document
 from ..documents.people import Person, parse_person
 from ..extensions import db
-from ..kinds import FieldError, Kind, terms_of
+from ..kinds import FieldError, Kind, record_sections, terms_of
+from ..offers import Offer, term_label
 from . import access
-from .forms import ACTION_SLOTS, CASE_SLOTS
+from .forms import rows_in
+
+# The buttons that post a form back with one more row of cases or actions, changing nothing else.
+ADD_ROW = {"add-case": "case", "add-action": "action"}
 
 # A problem with a list names the list; the summary links to its first field on the page.
 _FIRST_FIELD = {"sections": "section-0", "cases": "case-0-reference", "actions": "action-0-what",
@@ -73,7 +77,8 @@ def errors_for(exc: FieldError) -> dict[str, str]:
 def prefill(profile: dict[str, Any], contract: Document | None) -> dict[str, Any]:
     """Return a new document's starting values: the trust's terms, the person's school, a contract's parties."""
     values: dict[str, Any] = {f"term-{k}": v for k, v in terms_of(profile).items()}
-    values["school"] = current_user.school or ""
+    mine = access.school_options(current_user)
+    values["school"] = mine[0][0] if len(mine) == 1 else ""
     if contract is not None:
         supervisor = next((p for p in contract.parties if p.role == "supervisor"), None)
         values["supervisor"] = f"{supervisor.name} <{supervisor.email}>" if supervisor else ""
@@ -82,19 +87,26 @@ def prefill(profile: dict[str, Any], contract: Document | None) -> dict[str, Any
     return values
 
 
-def form_page(template: str, spec: Kind, profile: dict[str, Any], values: Any, errors: dict[str, str],
+def form_page(template: str, spec: Kind, profile: dict[str, Any], values: Any, errors: dict[str, str], offer: Offer,
               status: int = 200, **extra: Any) -> tuple[str, int]:
-    """Render a create or revise page with its values and error summary."""
+    """Render a create or revise page with its values and error summary, asking for what offer says."""
     open_actions: list[Action] = []
-    if spec.name == "record":
+    if offer.has("done_actions"):
         open_actions = list(db.session.scalars(
             select(Action).where(Action.trust_id == current_user.trust_id, Action.done_at.is_(None),
                                  Action.source_document_id.in_(access.visible(current_user, select(Document.id))))
         ))
     terms = terms_of(profile)
     errors = {f"term-{k}" if k in terms else k: v for k, v in errors.items()}
+    rows = {which: rows_in(values, which) for which in ("case", "action")}
+    adding = ADD_ROW.get(str(values.get("action", "")))
+    if adding:
+        rows[adding] = min(rows[adding] + 1, 200)
+    done = values.getlist("done_actions") if hasattr(values, "getlist") else values.get("done_actions", [])
     return render_template(
-        template, spec=spec, profile=profile, values=values, errors=errors, terms=terms,
-        sections=profile.get("record", {}).get("sections", []), case_slots=range(CASE_SLOTS),
-        action_slots=range(ACTION_SLOTS), open_actions=open_actions, **extra,
+        template, spec=spec, profile=profile, values=values, errors=errors, offer=offer,
+        terms={k: terms[k] for k in offer.terms}, sections=record_sections(profile),
+        case_rows=range(rows["case"]), action_rows=range(rows["action"]), open_actions=open_actions,
+        done_checked={str(v) for v in done}, term_labels={k: term_label(profile, k) for k in offer.terms},
+        school_options=access.school_options(current_user), **extra,
     ), status

@@ -6,18 +6,27 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import Column, Date, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
-from ..trusts.models import Trust
+from ..trusts.models import School, Trust
 
 
 class Role(StrEnum):
     ADMIN = "admin"  # the trust's profile, templates, staff, and every record of the trust
     LEAD = "lead"  # a school's safeguarding lead: creates and manages their school's documents
     STAFF = "staff"  # sees only documents they are a party to
+
+
+# Which schools each member of staff belongs to (a lead leads each of theirs; one may lead several).
+user_school = Table(
+    "user_school",
+    db.metadata,
+    Column("user_id", ForeignKey("staff_user.id"), primary_key=True),
+    Column("school_id", ForeignKey("school.id"), primary_key=True, index=True),
+)
 
 
 class User(UserMixin, db.Model):  # type: ignore[name-defined]
@@ -28,6 +37,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id"), index=True)
+    # The first of their schools' names, kept for what printed it before schools were rows; `schools` decides access.
     school: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -38,6 +48,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     left_on: Mapped[date | None] = mapped_column(Date)
 
     trust: Mapped[Trust] = relationship()
+    schools: Mapped[list[School]] = relationship(secondary=user_school, order_by=School.name)
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

@@ -217,7 +217,9 @@ def test_an_annual_reissue_supersedes_the_old_contract_once_agreed(
     old_reference = page.locator("main .govuk-caption-l").inner_text().split("·")[-1].strip()
 
     # Reissuing makes next year's contract, linked to this one, and sends it to both parties.
-    page.get_by_role("button", name="Reissue for the annual review").click()
+    page.get_by_role("link", name="Reissue for the annual review").click()
+    expect(page.get_by_role("heading", name="Who will be emailed")).to_be_visible()
+    page.get_by_role("button", name="Reissue and send").click()
     expect(page.get_by_text("Next year's contract has been sent to both parties.")).to_be_visible()
     expect(state_tag(page)).to_have_text("Awaiting agreement")
     expect(page.get_by_text("This contract replaces")).to_be_visible()

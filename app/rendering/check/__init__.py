@@ -9,7 +9,10 @@ each marker: Jinja's line numbers then lead back to the element that held the ta
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import threading
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -34,10 +37,65 @@ from .split_tags import split_delimiters, split_tags
 from .trial import trial_run
 from .variables import Walker
 
-__all__ = ["KINDS", "MAX_UNPACKED_BYTES", "SEVERITIES", "Problem", "check_template"]
+__all__ = ["KINDS", "MAX_UNPACKED_BYTES", "SEVERITIES", "Problem", "check_template", "variables_used"]
 
 # A .docx is a zip: refuse one that would unpack to more than this rather than read it.
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+# What each form uses, by (SHA-256 of the form, SHA-256 of the variables it was read against).
+_USED: dict[tuple[str, str], frozenset[str]] = {}
+_USED_KEPT = 512
+_used_lock = threading.Lock()
+
+
+def variables_used(docx: bytes, *, provided: Mapping[str, Any]) -> frozenset[str]:
+    """Return the path of every provided variable the form uses ("terms.frequency", "actions.what").
+
+    A path's parents are listed too ("actions" with "actions.what"); a path listed without any
+    child ("terms" for a form that loops over terms.items()) means the form uses all of it.
+    Read the way check_template reads it; cached per form SHA-256 and variables. A form that
+    cannot be read uses nothing.
+    """
+    key = (hashlib.sha256(docx).hexdigest(),
+           hashlib.sha256(json.dumps(provided, sort_keys=True, default=str).encode()).hexdigest())
+    with _used_lock:
+        found = _USED.get(key)
+    if found is None:
+        found = _references(docx, provided)
+        with _used_lock:
+            if len(_USED) >= _USED_KEPT:
+                _USED.pop(next(iter(_USED)))
+            _USED[key] = found
+    return found
+
+
+def _references(docx: bytes, provided: Mapping[str, Any]) -> frozenset[str]:
+    """Walk every part the form fills in and collect the variables it refers to."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(docx)) as package:
+            if sum(info.file_size for info in package.infolist()) > MAX_UNPACKED_BYTES:
+                return frozenset()
+        template = DocxTemplate(io.BytesIO(docx))
+        template.init_docx()
+    except Exception:  # an unreadable form prints nothing; the check says why when it is installed
+        return frozenset()
+    sources = [text for _prop, text in templated_properties(template)]
+    for _label, _prefix, load in document_parts(template):
+        try:
+            xml = etree.tostring(load(), encoding="unicode")
+        except Exception:  # a part that is not XML holds no variables
+            continue
+        sources.append(template_source(template.patch_xml(xml)))
+    references: set[str] = set()
+    for source in sources:
+        env = sandboxed_environment([])
+        try:
+            ast = env.parse(source)
+        except TemplateSyntaxError:
+            continue
+        walker = Walker(env, provided, lambda _line: "")
+        walker.statements(ast.body, {}, frozenset())
+        references.update(walker.references)
+    return frozenset(references)
 
 
 def check_template(
