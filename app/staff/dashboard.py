@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from ..db import utcnow
@@ -18,6 +18,9 @@ from ..reviews.due import contracts_due
 from .access import visible
 from .models import Role, User
 
+# Each list on the dashboard shows at most this many, with how many there are in all: the page
+# stays quick at any size, and the documents list has every one.
+SHOWN = 25
 # A record in one of these states is no session that took place.
 NO_SESSION = (State.CANCELLED, State.DESTROYED)
 
@@ -59,6 +62,7 @@ class Attention:
     reviews: list[Due] = field(default_factory=list)
     lapsed: list[Lapsed] = field(default_factory=list)
     overdue_actions: list[Action] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)  # how many each list holds before SHOWN
 
     @property
     def empty(self) -> bool:
@@ -69,32 +73,43 @@ def attention(user: User, today: date | None = None, review_window_days: int = 6
     """Collect everything on the user's dashboard, in a number of queries that does not grow with documents."""
     today = today or date.today()
     found = Attention()
-    for document, party, sent in _unanswered(user):
-        (found.mine if party.email == user.email.lower() else found.waiting).append(Waiting(document, party, sent))
-    found.changes = list(
-        db.session.scalars(visible(user).where(Document.state == State.CHANGES_REQUESTED).order_by(Document.id))
-    )
+    for mine in (True, False):
+        rows, total = _unanswered(user, mine=mine)
+        found.totals["mine" if mine else "waiting"] = total
+        (found.mine if mine else found.waiting).extend(Waiting(document, party, sent) for document, party, sent in rows)
+    changes = visible(user).where(Document.state == State.CHANGES_REQUESTED)
+    found.totals["changes"] = _count(changes)
+    found.changes = list(db.session.scalars(changes.order_by(Document.id).limit(SHOWN)))
     contracts = list(db.session.scalars(
         visible(user).where(Document.kind.in_(CONTRACT_KINDS), Document.state == State.SEALED)
         .order_by(Document.id).options(selectinload(Document.versions))
     ))
     seen = {c.id for c in contracts}
-    found.reviews = [
+    reviews = [
         Due(c, c.review_date) for c in contracts_due(user.trust_id, review_window_days, today)
         if c.id in seen and c.review_date is not None
     ]
-    found.lapsed = _lapsed(user, contracts, today)
+    found.totals["reviews"], found.reviews = len(reviews), reviews[:SHOWN]
+    lapsed = _lapsed(user, contracts, today)
+    found.totals["lapsed"], found.lapsed = len(lapsed), lapsed[:SHOWN]
     actions = select(Action).where(Action.trust_id == user.trust_id, Action.done_at.is_(None), Action.due < today)
     if user.role == Role.STAFF:
         actions = actions.where(Action.pair_key.contains(user.email.lower()))
     elif user.role == Role.LEAD:
         actions = actions.where(Action.source_document_id.in_(visible(user, select(Document.id))))
-    found.overdue_actions = list(db.session.scalars(actions.order_by(Action.due)))
+    found.totals["overdue_actions"] = _count(actions)
+    found.overdue_actions = list(db.session.scalars(actions.order_by(Action.due).limit(SHOWN)))
     return found
 
 
-def _unanswered(user: User) -> list[tuple[Document, Party, datetime]]:
-    """Return each party yet to answer a visible document awaiting answers, with when their first live link went."""
+def _count(query: Select) -> int:
+    """Return how many rows a query would give."""
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def _unanswered(user: User, *, mine: bool) -> tuple[list[tuple[Document, Party, datetime]], int]:
+    """Return the first parties yet to answer a visible document awaiting answers (the user, or others),
+    with when their first live link went, and how many there are in all."""
     first_sent = (
         select(Link.party_id, Link.version_id, func.min(Link.created_at).label("sent"))
         .where(Link.revoked_at.is_(None))
@@ -110,9 +125,10 @@ def _unanswered(user: User) -> list[tuple[Document, Party, datetime]]:
                                     DocumentVersion.number == Document.current_version))
         .join(first_sent, and_(first_sent.c.party_id == Party.id, first_sent.c.version_id == DocumentVersion.id))
         .where(Document.state.in_((State.AWAITING_AGREEMENT, State.AWAITING_ANSWERS)), ~answered)
-        .order_by(Document.id, Party.position)
+        .where((Party.email == user.email.lower()) if mine else (Party.email != user.email.lower()))
     )
-    return [(document, party, sent) for document, party, sent in db.session.execute(query)]
+    rows = db.session.execute(query.order_by(Document.id, Party.position).limit(SHOWN))
+    return [(document, party, sent) for document, party, sent in rows], _count(query)
 
 
 def _lapsed(user: User, contracts: list[Document], today: date) -> list[Lapsed]:
