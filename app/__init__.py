@@ -21,6 +21,7 @@ from . import (
     logs,
     mail,
     reviews,
+    sso,
     staff,
     storage,
     sweep,
@@ -34,7 +35,7 @@ from .logs import TOKEN_PATH
 
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
 FEATURES = (
-    conversion, storage, audit, mail, trusts, documents, reviews, staff, governance, api, webhooks, verification,
+    conversion, storage, audit, mail, trusts, documents, reviews, staff, sso, governance, api, webhooks, verification,
     sweep, demo,
 )
 

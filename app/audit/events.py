@@ -40,6 +40,9 @@ class EventType(StrEnum):
     SIGNED_IN = "signed_in"
     SIGNED_OUT = "signed_out"  # every session of that person, on every device
     USER_DEACTIVATED = "user_deactivated"
+    SSO_CONFIGURED = "sso_configured"  # a trust's OpenID provider set or changed (never its secret)
+    SSO_REMOVED = "sso_removed"
+    SSO_REFUSED = "sso_refused"  # sign-in with a provider refused (why; never the address)
     STAFF_LEFT = "staff_left"
     # records governance
     RETENTION_REVIEWED = "retention_reviewed"
