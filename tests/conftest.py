@@ -28,6 +28,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps import DummyTimeStamper
 
 from .flows.conftest_helpers import TimestampServer, eventually, settle, start_celery, wait_until_ready
+from .oidc.provider_process import OpenIDProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKER = os.environ.get("COUNTERSIGN_CELERY_BROKER_URL")
@@ -152,6 +153,16 @@ def http_tsa_url(tsa_credentials: tuple[asn1_x509.Certificate, asn1_keys.Private
         yield server.url
 
 
+# --- OpenID provider -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenIDProvider]:
+    """A real OpenID provider (node oidc-provider) on 127.0.0.1, started once for the session."""
+    with OpenIDProvider(tmp_path_factory.mktemp("oidc")).running() as provider:
+        yield provider
+
+
 # --- application ---------------------------------------------------------------------------------
 
 
@@ -172,6 +183,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Contro
         "MAIL_RETRY_BASE_SECONDS": 1,
         "TSA_URLS": [http_tsa_url],
         "CONVERSION_POOL_SIZE": 1,
+        "OIDC_ALLOW_HTTP_ISSUERS": True,  # the test provider serves http on 127.0.0.1
     }
 
 
