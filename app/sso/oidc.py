@@ -134,7 +134,11 @@ def _identity(claims: Any) -> Identity:
     if not isinstance(email, str) or "@" not in email:
         raise SsoRefused("no_email")
     # Only a literal true counts: some providers send "true" strings or leave it out for unverified mail.
-    return Identity(email=email.strip(), email_verified=claims.get("email_verified") is True,
+    # Microsoft Entra ID never sends email_verified for work accounts; its optional xms_edov claim
+    # (the address's domain is one the tenant has proved it owns) stands in, only when it is absent.
+    verified = claims.get("email_verified") is True or (
+        "email_verified" not in claims and claims.get("xms_edov") is True)
+    return Identity(email=email.strip(), email_verified=verified,
                     subject=str(claims.get("sub", "")), nonce=str(claims["nonce"]))
 
 

@@ -134,3 +134,14 @@ def test_an_access_token_that_does_not_match_at_hash_is_refused(check, oidc_prov
     assert "at_hash" in jwt.decode(token["id_token"], oidc_provider.key).claims
     token["access_token"] = "swapped-" + token["access_token"]
     assert refused(check, token).startswith("invalid_claim")
+
+
+def test_entra_ids_domain_owner_verified_claim_stands_in_only_when_email_verified_is_absent(check, oidc_provider, claims):
+    del claims["email_verified"]
+    assert check({"id_token": oidc_provider.sign(claims)}, "n-1").email_verified is False
+    claims["xms_edov"] = True
+    assert check({"id_token": oidc_provider.sign(claims)}, "n-1").email_verified is True
+    claims.update(xms_edov="true")
+    assert check({"id_token": oidc_provider.sign(claims)}, "n-1").email_verified is False
+    claims.update(xms_edov=True, email_verified=False)  # the provider said no: that stands
+    assert check({"id_token": oidc_provider.sign(claims)}, "n-1").email_verified is False
