@@ -72,6 +72,8 @@ def sso_start(slug: str) -> Any:
 @limiter.limit("20 per minute;120 per hour")
 def sso_callback(slug: str) -> Any:
     """Check the provider's answer and start the session (the one GET that signs someone in)."""
+    if request.method == "HEAD":  # a prefetcher's HEAD must not use up the code the browser's GET brings
+        return "", 405, {"Allow": "GET"}
     provider = provider_by_slug(slug)
     if provider is None:
         abort(404)

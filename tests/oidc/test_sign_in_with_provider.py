@@ -145,3 +145,10 @@ def test_an_unreachable_provider_is_explained_and_the_link_offered(app, client, 
     page = client.get("/staff/sign-in")
     answer = client.post("/staff/sign-in/sso", data={"csrf_token": csrf(page.text), "email": ADMIN})
     assert answer.status_code == 200 and "Google sign-in cannot be reached just now" in answer.text
+
+
+def test_a_head_request_to_the_callback_changes_nothing(app, client, sso):
+    callback = through_provider(to_provider(client, ADMIN))
+    assert client.head(callback).status_code == 405
+    assert events(app, "signed_in") == [] and events(app, "sso_refused") == []
+    assert client.get(callback).status_code == 303  # the code was not used up
