@@ -105,7 +105,7 @@ def fetch_identity(provider: TrustSso) -> Identity:
     metadata(provider, oauth)
     try:
         token = oauth.authorize_access_token(claims_options=_claims_options(provider), leeway=_leeway())
-    except (AuthlibBaseError, JoseError, requests.RequestException, ValueError, KeyError) as exc:
+    except (AuthlibBaseError, JoseError, requests.RequestException, ValueError, KeyError, TypeError) as exc:
         raise SsoRefused(_reason(exc)) from None
     # Authlib checks the ID token only when the session held a nonce for this state: insist on both.
     claims = token.get("userinfo")
@@ -122,7 +122,7 @@ def check_id_token(provider: TrustSso, token: dict[str, Any], nonce: str) -> Ide
     metadata(provider, oauth)
     try:
         claims = oauth.parse_id_token(token, nonce=nonce, claims_options=_claims_options(provider), leeway=_leeway())
-    except (AuthlibBaseError, JoseError, ValueError) as exc:
+    except (AuthlibBaseError, JoseError, ValueError, KeyError, TypeError) as exc:
         raise SsoRefused(_reason(exc)) from None
     if claims is None:
         raise SsoRefused("no_id_token")
