@@ -6,6 +6,8 @@ reads the same, so nobody learns whether an address is known; the emailed link s
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import select
 
@@ -152,3 +154,15 @@ def test_a_head_request_to_the_callback_changes_nothing(app, client, sso):
     assert client.head(callback).status_code == 405
     assert events(app, "signed_in") == [] and events(app, "sso_refused") == []
     assert client.get(callback).status_code == 303  # the code was not used up
+
+
+def test_the_callbacks_code_and_state_never_reach_a_log(app, client, sso, caplog):
+    caplog.set_level(logging.DEBUG)
+    callback = through_provider(to_provider(client, ADMIN))
+    asked = query(callback)
+    line = f'127.0.0.1 - - "GET {callback} HTTP/1.1" 303 -'  # as an access log writes it
+    logging.getLogger("werkzeug").info(line)
+    assert client.get(callback).status_code == 303
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/staff/sign-in/" in logged
+    assert asked["code"] not in logged and asked["state"] not in logged
