@@ -5,7 +5,7 @@ VENV        ?= .venv
 PYTHON      ?= python3
 BIN         := $(VENV)/bin
 APT_PACKAGES := python3-venv libreoffice-writer-nogui python3-uno fonts-liberation2 \
-                fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core poppler-utils chromium wrk
+                fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core poppler-utils chromium wrk nodejs
 export FLASK_APP := app
 
 .PHONY: install system-packages migrate run serve test bench gallery forms clean
@@ -50,7 +50,15 @@ serve:
 	$(MAKE) install
 	$(BIN)/honcho start --procfile Procfile
 
-test: install
+# The tests' OpenID provider (panva/oidc-provider, run with node): installed from its lock file.
+OIDC_PROVIDER := tests/oidc/provider
+
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install npm (Debian ships it apart from nodejs)"; exit 1; }
+	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund
+	touch $@
+
+test: install $(OIDC_PROVIDER)/node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
@@ -66,4 +74,4 @@ forms: $(VENV)/.installed
 	$(BIN)/python document_templates/build_forms.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache $(OIDC_PROVIDER)/node_modules

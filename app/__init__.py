@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -21,6 +21,7 @@ from . import (
     logs,
     mail,
     reviews,
+    sso,
     staff,
     storage,
     sweep,
@@ -34,7 +35,7 @@ from .logs import TOKEN_PATH
 
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
 FEATURES = (
-    conversion, storage, audit, mail, trusts, documents, reviews, staff, governance, api, webhooks, verification,
+    conversion, storage, audit, mail, trusts, documents, reviews, staff, sso, governance, api, webhooks, verification,
     sweep, demo,
 )
 
@@ -87,7 +88,9 @@ def _security(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+            # A page whose form is redirected elsewhere (a trust's sign-in provider) names that origin.
+            + "".join(f" {origin}" for origin in g.get("form_action_origins", ())),
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"

@@ -100,6 +100,11 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_RETRY_BASE_SECONDS": 30,
     "WEBHOOK_RETRY_MAX_SECONDS": 3600,
     "WEBHOOK_DISABLE_AFTER_DAYS": 3,
+    # Staff sign-in with OpenID providers: seconds per request to a provider, clock skew allowed on ID tokens.
+    "OIDC_TIMEOUT": 10,
+    "OIDC_CLOCK_SKEW_SECONDS": 60,
+    # Accept http:// issuers on loopback addresses (a provider on this machine: development and tests).
+    "OIDC_ALLOW_HTTP_ISSUERS": False,
 }
 
 

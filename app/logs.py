@@ -16,6 +16,8 @@ from typing import Any
 TOKEN_PATH = re.compile(r"/(s|d|a|staff/sign-in)/[A-Za-z0-9_.\-]+")
 # A token on its own (itsdangerous: payload.timestamp.signature, the payload dotted when compressed).
 TOKEN_SHAPE = re.compile(r"\.?[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{4,12}\.[A-Za-z0-9_\-]{20,}")
+# OpenID Connect's callback query: the authorisation code and state (single use, but secrets until used).
+OIDC_QUERY = re.compile(r"([?&](?:code|state|id_token|session_state)=)[^&\s\"']+")
 # Loggers whose own handlers (not only the root's) may write somewhere: each gets the filter too.
 LOGGERS = ("", "flask.app", "app", "werkzeug", "celery", "celery.app.trace", "celery.worker",
            "gunicorn.error", "gunicorn.access", "sqlalchemy", "sqlalchemy.engine")
@@ -23,7 +25,7 @@ LOGGERS = ("", "flask.app", "app", "werkzeug", "celery", "celery.app.trace", "ce
 
 def redact(text: str) -> str:
     """Return text with every token path and token replaced by a placeholder."""
-    return TOKEN_SHAPE.sub("[token]", TOKEN_PATH.sub(r"/\1/[token]", text))
+    return OIDC_QUERY.sub(r"\1[token]", TOKEN_SHAPE.sub("[token]", TOKEN_PATH.sub(r"/\1/[token]", text)))
 
 
 def redact_record(record: logging.LogRecord) -> None:

@@ -28,6 +28,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps import DummyTimeStamper
 
 from .flows.conftest_helpers import TimestampServer, eventually, settle, start_celery, wait_until_ready
+from .oidc.provider_process import OpenIDProvider
 from .pki import LocalPki, serving
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,6 +159,14 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPki]:
     """Serve certomancer's OCSP responder, CRLs and TSAs on 127.0.0.1 from the first test that asks, for the session."""
     with serving(tmp_path_factory.mktemp("pki")) as local:
         yield local
+# --- OpenID provider -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenIDProvider]:
+    """A real OpenID provider (node oidc-provider) on 127.0.0.1, started once for the session."""
+    with OpenIDProvider(tmp_path_factory.mktemp("oidc")).running() as provider:
+        yield provider
 
 
 # --- application ---------------------------------------------------------------------------------
@@ -183,6 +192,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Contro
         # Jobs finish before the request or command that queued them returns, so a test can look
         # at their outcome at once; tests of the job pool itself turn this off.
         "JOBS_INLINE": True,
+        "OIDC_ALLOW_HTTP_ISSUERS": True,  # the test provider serves http on 127.0.0.1
     }
 
 
