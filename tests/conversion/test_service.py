@@ -90,6 +90,13 @@ def served_app(settings: dict[str, Any], service: tuple[str, Any], tmp_path: Pat
         db.engine.dispose()
 
 
+# With a broker the preparation runs in the suite's worker, which was started with its own settings
+# (and its own pool): what these two check is this app's converter, so they run with in-process jobs.
+IN_PROCESS_ONLY = pytest.mark.skipif(bool(os.environ.get("COUNTERSIGN_CELERY_BROKER_URL")),
+                                     reason="jobs must run in this process, with this app's converter")
+
+
+@IN_PROCESS_ONLY
 def test_with_a_service_configured_the_app_converts_through_it_and_starts_no_libreoffice(
     served_app: Any, service: tuple[str, subprocess.Popen[bytes]], mailbox: Any
 ) -> None:
@@ -171,6 +178,7 @@ def test_a_service_that_does_not_answer_in_time_fails_the_conversion() -> None:
     assert time.monotonic() - started < 10
 
 
+@IN_PROCESS_ONLY
 def test_a_document_prepared_while_the_service_is_down_waits_with_the_reason_logged(
     settings: dict[str, Any], tmp_path: Path, mailbox: Any
 ) -> None:

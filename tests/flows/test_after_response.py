@@ -11,8 +11,11 @@ import re
 import time
 from typing import Any
 
+import pytest
+
 from app.jobs import drain
 
+from .conftest_helpers import BROKER
 from .test_contract_spine import SUPERVISEE, agree, csrf, events, path_of, state
 
 
@@ -23,6 +26,7 @@ def _create(runner: Any) -> int:
     return int(result.output.strip().splitlines()[-1])
 
 
+@pytest.mark.skipif(bool(BROKER), reason="the embedded default's job pool: with a broker the worker seals")
 def test_the_last_agreement_answers_before_the_seal_which_follows_in_the_background(
     app, runner, client, mailbox, trusts
 ):
