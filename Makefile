@@ -64,6 +64,7 @@ test: install $(OIDC_PROVIDER)/node_modules/.installed
 bench: install
 	$(BIN)/python bench/seal.py
 	$(BIN)/python bench/convert.py
+	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/reissue.py
 
