@@ -81,46 +81,28 @@ def email_issued(document: Document, version: DocumentVersion, party: Party) -> 
     )
 
 
-def email_changes_requested(document: Document, version: DocumentVersion, requester: Party, reason: str) -> None:
-    """Tell the author that a party asked for changes, and why."""
+def _email_author(template: str, document: Document, version: DocumentVersion, **context: Any) -> None:
+    """Queue an email to the document's author about a version (what every such email says, plus context)."""
     queue_email(
-        "changes_requested",
+        template,
         to_name=document.author_name,
         to_email=document.author_email,
         document_id=document.id,
-        context={
-            "name": document.author_name,
-            "title": document.title,
-            "reference": document.reference,
-            "version": version.number,
-            "requester": requester.name,
-            "requester_role": requester.role_label.lower(),
-            "reason": reason,
-        },
+        context={"name": document.author_name, "title": document.title, "reference": document.reference,
+                 "version": version.number, **context},
     )
+
+
+def email_changes_requested(document: Document, version: DocumentVersion, requester: Party, reason: str) -> None:
+    """Tell the author that a party asked for changes, and why."""
+    _email_author("changes_requested", document, version, requester=requester.name,
+                  requester_role=requester.role_label.lower(), reason=reason)
 
 
 def email_link_expired(link: Link) -> None:
     """Tell the document's author that a party's link expired unanswered."""
     version, party = link.version, link.party
     document = version.document
-    queue_email(
-        "link_expired",
-        to_name=document.author_name,
-        to_email=document.author_email,
-        document_id=document.id,
-        context={
-            "name": document.author_name,
-            "party_name": party.name,
-            "party_email": party.email,
-            "party_role": party.role_label.lower(),
-            "title": document.title,
-            "reference": document.reference,
-            "document_id": document.id,
-            "version": version.number,
-            "trust": document.trust.name,
-            "sent": long_date(link.created_at),
-            "expired": long_date(link.expires_at),
-            "purpose": link.purpose.value,
-        },
-    )
+    _email_author("link_expired", document, version, party_name=party.name, party_email=party.email,
+                  party_role=party.role_label.lower(), document_id=document.id, trust=document.trust.name,
+                  sent=long_date(link.created_at), expired=long_date(link.expires_at), purpose=link.purpose.value)
