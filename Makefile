@@ -58,7 +58,13 @@ $(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_P
 	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund
 	touch $@
 
-test: install $(OIDC_PROVIDER)/node_modules/.installed
+# axe-core for the browser tests' accessibility checks: committed; fetched from npm only when missing.
+AXE := tests/browser/vendor/axe.min.js
+
+$(AXE):
+	scripts/vendor_axe.sh
+
+test: install $(OIDC_PROVIDER)/node_modules/.installed $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
