@@ -100,7 +100,10 @@ def test_tags_tables_lists_banners_and_buttons(app):
     assert html.count('<div class="govuk-summary-list__row') == 2
     assert "govuk-summary-list__row--no-actions" in html
     assert 'Change<span class="govuk-visually-hidden"> state</span>' in html
-    assert '<caption class="govuk-table__caption govuk-table__caption--m">Documents</caption>' in html
+    assert '<caption class="govuk-table__caption govuk-table__caption--m" id="documents-caption">Documents</caption>' in html
+    # On a narrow screen the table scrolls inside its own focusable region, named by its caption.
+    region = next(a for a in page.all("div") if a.get("aria-labelledby") == "documents-caption")
+    assert region["class"] == "table-scroll" and region["role"] == "region" and region["tabindex"] == "0"
     assert 'scope="col"' in html and "govuk-table__cell--numeric" in html and "Nothing to show yet." in html
     banner = next(a for a in page.all("div") if "govuk-notification-banner" in a.get("class", ""))
     assert banner["role"] == "alert" and "govuk-notification-banner--success" in banner["class"]
