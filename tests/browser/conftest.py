@@ -11,6 +11,7 @@ import importlib.util
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -187,5 +188,9 @@ def load_images(page: Any) -> None:
     """Bring every (lazy) image into view and wait until each has loaded."""
     for image in page.locator("img").all():
         image.scroll_into_view_if_needed()
-    page.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+    # Polled from here: wait_for_function would poll by eval() inside the page, which our CSP forbids.
+    deadline = time.monotonic() + 30
+    while not page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"):
+        assert time.monotonic() < deadline, "an image on the page did not load"
+        page.wait_for_timeout(100)
     page.evaluate("window.scrollTo(0, 0)")
