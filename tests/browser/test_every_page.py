@@ -133,6 +133,11 @@ def answer_every_question(walk: Walk) -> None:
     }""")
 
 
+def drop_form_token(walk: Walk) -> None:
+    """Take the CSRF token out of the page's forms, as a form left open past its session would be."""
+    walk.page.evaluate("() => document.querySelectorAll('input[name=csrf_token]').forEach(i => i.remove())")
+
+
 def destroy_batch(walk: Walk) -> None:
     walk.page.goto("/staff/records/batches/1")
     tick("I confirm these")(walk)
@@ -196,6 +201,9 @@ PAGES: list[Stop] = [
     Stop("webhook endpoint", "admin", "/staff/webhooks/{webhook}"),
     Stop("sign-in provider", "admin", "/staff/sso"),
     Stop("403", "staff", "/staff/settings"),
+    Stop("text refused", "admin", steps(go("/staff/records/holds"), fill("Why the hold is placed", "A claim\x01"),
+                                        press("Place hold")), title="Error: "),
+    Stop("form expired", "public", steps(go("/verify"), drop_form_token, press("Check")), title="This form has expired"),
     # Records governance: last, because destroying a batch removes the records above.
     Stop("retention", "admin", "/staff/records/"),
     Stop("legal holds", "admin", "/staff/records/holds"),
@@ -207,6 +215,7 @@ PAGES: list[Stop] = [
     Stop("batch: not confirmed", "second", steps(go("/staff/records/batches/1"), press("Approve and destroy"))),
     Stop("batch destroyed", "second", destroy_batch),
     Stop("destruction log", "admin", "/staff/records/log"),
+    Stop("document destroyed", "admin", "/staff/documents/{sealed}"),
     Stop("link to a destroyed record", "public", "{download_link}"),
 ]
 
