@@ -53,8 +53,8 @@ def _same_name(trust_id: int, name: str, other_than: int | None = None) -> Schoo
 def _taken(school: School, name: str) -> str:
     if school_key(school.name) == school_key(name):
         return f"name: There is already a school called {school.name}"
-    return (f"name: {name} is too like {school.name}, which the trust already has: they would be taken for one "
-            "school. Change that school's name instead, or give this one a name that tells them apart")
+    return (f"name: The trust already has {school.name}, and “{name}” would be taken for the same school. "
+            "Change that school's name instead, or give this one a name that tells them apart")
 
 
 def find_or_add_school(trust: Trust, name: str, *, actor: str) -> School:
