@@ -158,3 +158,16 @@ def test_a_group_contract_ticks_several_supervisees(app, admin):
     assert sent.status_code == 303, sent.text
     with app.app_context():
         assert [p.name for p in db.session.scalar(select(Document)).parties] == ["Alex Morgan", "Sam Patel", "Sasha Khan"]
+
+
+def test_a_record_following_a_contract_starts_with_its_parties_picked(app, admin, runner):
+    created = runner.invoke(args=["contract", "create", "--trust", TRUST, "--supervisor",
+                                  "Jo External <jo@elsewhere.example.org>", "--supervisee",
+                                  "Sam Patel <sam.patel@oakfield.example.org>", "--set", f"school={SCHOOL}"])
+    assert created.exit_code == 0, created.output
+    contract_id = int(created.output.split()[-1])
+    who = ids(app)
+    page = admin.get(f"/staff/create/record?contract={contract_id}")
+    assert page.status_code == 200
+    assert 'value="%d" checked' % who["sam.patel@oakfield.example.org"] in page.text  # staff: ticked
+    assert 'value="Jo External"' in page.text and 'value="jo@elsewhere.example.org"' in page.text  # external
