@@ -25,7 +25,8 @@ from sqlalchemy import select, update
 from app.db import utcnow
 from app.documents.models import Document, Link, Party
 from app.extensions import db
-from app.trusts.models import Trust
+from app.staff.models import User
+from app.trusts.models import School, Trust
 
 from .conftest import SIGN_IN_LINK, TRUST
 
@@ -104,6 +105,10 @@ def fill(label: str, text: str) -> Callable[[Walk], None]:
 
 def tick(label: str) -> Callable[[Walk], None]:
     return lambda walk: walk.page.get_by_label(label).check()
+
+
+def choose(label: str, option: str) -> Callable[[Walk], None]:
+    return lambda walk: walk.page.get_by_label(label, exact=True).select_option(label=option)
 
 
 def press(name: str) -> Callable[[Walk], None]:
@@ -191,8 +196,10 @@ PAGES: list[Stop] = [
     Stop("create", "admin", "/staff/create"),
     Stop("new contract", "admin", "/staff/create/contract"),
     Stop("new contract: nothing filled in", "admin", steps(go("/staff/create/contract"), press("Preview"))),
-    Stop("preview", "admin", steps(go("/staff/create/contract"), fill("Supervisor", "Alex Morgan <alex.morgan@example.org>"),
-                                   fill("Supervisee", "Jay Moss <jay.moss@example.org>"), press("Preview")), "preview"),
+    Stop("preview", "admin", steps(go("/staff/create/contract"), fill("External supervisor's full name", SUPERVISOR[0]),
+                                   fill("External supervisor's email address", SUPERVISOR[1]),
+                                   choose("Supervisee from your trust's staff", f"{STAFF[0]} ({STAFF[1]})"),
+                                   choose("School or setting", "Oakfield Primary School"), press("Preview")), "preview"),
     Stop("reviews", "admin", "/staff/reviews"),
     Stop("reissue progress", "admin", steps(go("/staff/reviews"), press("Reissue all 1 for the new year"))),
     Stop("trust settings", "admin", "/staff/settings", "settings"),
@@ -200,6 +207,11 @@ PAGES: list[Stop] = [
     Stop("webhooks", "admin", "/staff/webhooks"),
     Stop("webhook endpoint", "admin", "/staff/webhooks/{webhook}"),
     Stop("sign-in provider", "admin", "/staff/sso"),
+    Stop("staff list", "admin", "/staff/people"),
+    Stop("invite a member of staff", "admin", "/staff/people/invite"),
+    Stop("a member of staff", "admin", "/staff/people/{staff_user}"),
+    Stop("schools", "admin", "/staff/schools"),
+    Stop("a school", "admin", "/staff/schools/{school}"),
     Stop("403", "staff", "/staff/settings"),
     Stop("text refused", "admin", steps(go("/staff/records/holds"), fill("Why the hold is placed", "A claim\x01"),
                                         press("Place hold")), title="Error: "),
@@ -369,6 +381,8 @@ def build_scene(walk: Walk, wait: Any) -> dict[str, Any]:
         sealed.take_fields(sealed.version)
         supervisor = db.session.scalar(select(Party.id).where(Party.document_id == ids["awaiting"], Party.role == "supervisor"))
         scene["awaiting_supervisor"] = supervisor
+        scene["staff_user"] = db.session.scalar(select(User.id).where(User.email == STAFF[1]))
+        scene["school"] = db.session.scalar(select(School.id).where(School.name == "Oakfield Primary School"))
         db.session.commit()
     scene["download_link"] = link_of(mailbox, SUPERVISEES["sealed"][1], ids["sealed"], "Sealed:")
     scene["sealed_pdf"] = walk.tmp_path / "sealed.pdf"
