@@ -14,7 +14,15 @@ from ..kinds import KINDS, Kind
 from ..rendering import RenderError
 from ..storage import DOCX
 from ..trusts.form_install import FormNotFound, hold_upload, install_upload, restore_form, use_bundled_form
-from ..trusts.form_store import bundled_file, bundled_forms, forms_health, in_use, version, versions
+from ..trusts.form_store import (
+    bundled_file,
+    bundled_forms,
+    form_health,
+    forms_health,
+    in_use,
+    version,
+    versions,
+)
 from ..trusts.forms import FormRefused, errors_only
 from . import access
 from .blueprint import bp
@@ -29,10 +37,9 @@ def _spec(kind_name: str) -> Kind:
 
 def _kind_page(spec: Kind, *, error: str | None = None, status: int = 200) -> Any:
     trust = current_user.trust
-    health = next((h for h in forms_health(trust) if h.kind == spec.name), None)
-    current = in_use(trust, spec.name)
-    return render_template("staff/forms/kind.html", spec=spec, health=health, versions=versions(trust, spec.name),
-                           in_use=current, bundled=bundled_forms(spec.name), error=error), status
+    return render_template("staff/forms/kind.html", spec=spec, health=form_health(trust, spec.name),
+                           versions=versions(trust, spec.name), in_use=in_use(trust, spec.name),
+                           bundled=bundled_forms(spec.name), error=error), status
 
 
 @bp.get("/forms")

@@ -130,21 +130,22 @@ class FormHealth:
 
 
 def forms_health(trust: Trust) -> list[FormHealth]:
-    """Return each kind's form and its check result; a form is checked once per version and profile."""
+    """Return the form of each kind the trust uses and its check result."""
+    return [form_health(trust, name) for name in kinds_used(trust)]
+
+
+def form_health(trust: Trust, kind: str) -> FormHealth:
+    """Return a kind's form and its check result; a form is checked once per version and profile."""
+    try:
+        form = form_in_use(trust, kind)
+    except NoForm:
+        return FormHealth(kind, None, ("missing",))
     profile_digest = hashlib.sha256(json.dumps(trust.profile, sort_keys=True, default=str).encode()).hexdigest()
-    found = []
-    for name in kinds_used(trust):
-        try:
-            form = form_in_use(trust, name)
-        except NoForm:
-            found.append(FormHealth(name, None, ("missing",)))
-            continue
-        key = (form.sha256, name, profile_digest)
+    key = (form.sha256, kind, profile_digest)
+    with _health_lock:
+        cached = _health.get(key)
+    if cached is None:
+        cached = tuple(str(p) for p in check_form(form.data, kind, trust.profile))
         with _health_lock:
-            cached = _health.get(key)
-        if cached is None:
-            cached = tuple(str(p) for p in check_form(form.data, name, trust.profile))
-            with _health_lock:
-                _health[key] = cached
-        found.append(FormHealth(name, form, cached))
-    return found
+            _health[key] = cached
+    return FormHealth(kind, form, cached)

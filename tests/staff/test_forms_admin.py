@@ -245,3 +245,20 @@ def test_profile_and_forms_install_in_either_order(app, runner, trusts, tmp_path
     assert "form: form.docx (version 1)" in shown.output, shown.output  # the installed form stayed
     shown = runner.invoke(args=["kinds", "show", "record", "--trust", "heart-of-mercia"])
     assert "form: forms/generic/record.docx" in shown.output
+
+
+def test_the_form_pages_follow_the_frontend_rules(app, client, mailbox, world, tmp_path):
+    from ..frontend.support import check_page
+
+    sign_in(client, mailbox, PEOPLE["admin"][0])
+    broken = upload(client, "contract", form(tmp_path, "Hello {{ supervisor.name }", *SOUND_CONTRACT[1:]).read_bytes())
+    check_page(broken.text)
+    sound = upload(client, "contract", own_contract(tmp_path, "one"))
+    check_page(sound.text)
+    install(client, "contract", sound)
+    install(client, "contract", upload(client, "contract", own_contract(tmp_path, "two")))
+    for path in ("/staff/forms", "/staff/forms/contract", "/staff/forms/record", "/staff/configuration/import"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        check_page(page.text)
+    assert "<title>Forms – Countersign</title>" in client.get("/staff/forms").text
