@@ -66,6 +66,9 @@ def test_a_sound_form_is_installed_into_the_trusts_store_and_used(app, runner, t
         version = db.session.scalars(select(Document)).one().version
         assert version.form is not None and version.form.number == 1 and version.form.kind == "contract"
         assert version.form_sha256 == version.form.file.sha256
+        document_id = version.document_id
+    shown = runner.invoke(args=["documents", "show", str(document_id)])
+    assert "form: version 1 (form.docx)" in shown.output, shown.output
 
 
 @pytest.mark.parametrize(
