@@ -7,6 +7,7 @@ from . import (
     create_views,
     document_views,
     form_views,
+    people_views,
     review_views,
     settings_views,
     sign_in_views,
@@ -16,8 +17,8 @@ from .blueprint import bp
 from .cli import users_cli
 
 __all__ = [
-    "configuration_views", "create_views", "document_views", "form_views", "init_app", "review_views", "settings_views",
-    "sign_in_views",
+    "configuration_views", "create_views", "document_views", "form_views", "init_app", "people_views", "review_views",
+    "settings_views", "sign_in_views",
 ]
 
 

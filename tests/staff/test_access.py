@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from app.documents.models import Document
 from app.extensions import db
+from app.staff.models import User
+from app.trusts.models import School
 
 from ..flows.conftest_helpers import BROKER
 from ..flows.test_contract_spine import csrf
@@ -50,7 +52,9 @@ def world(app: Any, runner: Any, trusts: Any, mailbox: Any) -> dict[str, Any]:
     with app.app_context():
         document = db.session.scalar(select(Document))
         party = document.parties[1].id
-        return {"document": document.id, "party": party}
+        school = db.session.scalar(select(School.id).where(School.name == "Elm Academy"))
+        bystander = db.session.scalar(select(User.id).where(User.email == PEOPLE["bystander"][0]))
+        return {"document": document.id, "party": party, "school": school, "user": bystander}
 
 
 def routes(world: dict[str, Any]) -> list[tuple[str, str]]:
@@ -72,17 +76,35 @@ def routes(world: dict[str, Any]) -> list[tuple[str, str]]:
         ("POST", "/staff/reviews/reissue-all"),
         ("GET", "/staff/reviews/progress"),
         ("GET", "/staff/preview/" + "0" * 64 + "/1.png"),
+        # The trust's schools and staff (admins only; another trust's are not found).
+        ("GET", "/staff/schools"),
+        ("POST", "/staff/schools"),
+        ("GET", f"/staff/schools/{world['school']}"),
+        ("POST", f"/staff/schools/{world['school']}"),
+        ("GET", "/staff/people"),
+        ("GET", "/staff/people/invite"),
+        ("POST", "/staff/people/invite"),
+        ("GET", f"/staff/people/{world['user']}"),
+        ("POST", f"/staff/people/{world['user']}"),
+        ("POST", f"/staff/schools/{world['school']}/active"),
+        ("POST", f"/staff/people/{world['user']}/deactivate"),
+        ("POST", f"/staff/people/{world['user']}/reactivate"),
     ]
 
 
+# The schools and staff pages, in the order listed last in routes(): an admin's own, another trust's, everyone else.
+ADMIN_PAGES = [200, 400, 200, 400, 200, 200, 400, 200, 400, 303, 303, 303]
+FOREIGN_ADMIN_PAGES = [200, 400, 404, 404, 200, 200, 400, 404, 404, 404, 404, 404]
+NOT_ADMIN = [403] * 12
 EXPECTED = {
     # role: status for each route above, in order
-    "admin": [200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404],
-    "lead": [200, 200, 200, 200, 200, 403, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404],
-    "other_lead": [200, 200, 404, 200, 200, 403, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404],
-    "party": [200, 200, 200, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 200, 404],
-    "bystander": [200, 200, 404, 403, 403, 403, 404, 404, 404, 404, 404, 403, 403, 403, 200, 404],
-    "other_trust": [200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404],
+    "admin": [200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404, *ADMIN_PAGES],
+    "lead": [200, 200, 200, 200, 200, 403, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404, *NOT_ADMIN],
+    "other_lead": [200, 200, 404, 200, 200, 403, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404, *NOT_ADMIN],
+    "party": [200, 200, 200, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 200, 404, *NOT_ADMIN],
+    "bystander": [200, 200, 404, 403, 403, 403, 404, 404, 404, 404, 404, 403, 403, 403, 200, 404, *NOT_ADMIN],
+    "other_trust": [200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404,
+                    *FOREIGN_ADMIN_PAGES],
 }
 
 
@@ -154,13 +176,13 @@ def form_routes(world: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-NOT_ADMIN = [403] * 11
+NOT_FORM_ADMIN = [403] * 11
 FORM_EXPECTED = {
     "admin": [200, 200, 200, 200, 400, 303, 303, 303, 200, 200, 400],
-    "lead": NOT_ADMIN,
-    "other_lead": NOT_ADMIN,
-    "party": NOT_ADMIN,
-    "bystander": NOT_ADMIN,
+    "lead": NOT_FORM_ADMIN,
+    "other_lead": NOT_FORM_ADMIN,
+    "party": NOT_FORM_ADMIN,
+    "bystander": NOT_FORM_ADMIN,
     # Their own trust's pages; Heart of Mercia's version, upload and restore are not found.
     "other_trust": [200, 200, 404, 200, 400, 404, 404, 303, 200, 200, 400],
 }
