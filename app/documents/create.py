@@ -13,13 +13,13 @@ from ..db import transaction
 from ..extensions import db
 from ..jobs import Job, dispatch
 from ..kinds import FieldError, Kind, kind, resolve_fields, terms_of
+from ..trusts.form_store import NoForm, form_in_use
 from ..trusts.models import Trust
 from ..trusts.schools import profile_for
 from .context import long_date
 from .links import issue_link
 from .models import Document, DocumentVersion, LinkPurpose, Party
 from .people import Person, checked_person, pair_key
-from .records import template_path
 from .states import State
 
 
@@ -86,8 +86,10 @@ def _check_people_and_form(spec: Kind, trust: Trust, supervisor: Person | None, 
     emails = [p.email for p in ([supervisor] if supervisor else []) + supervisees]
     if len(set(emails)) != len(emails):
         problems.append("each person must have their own email address")
-    if not template_path(trust.template_for(spec.name)).is_file():
-        problems.append(f"trust {trust.slug!r} has no form for {spec.name}")
+    try:
+        form_in_use(trust, spec.name)
+    except NoForm as exc:
+        problems.append(str(exc))
     if spec.answered_online and not trust.profile.get("audit", {}).get("questions"):
         problems.append(f"trust {trust.slug!r} has no audit questions in its profile")
     if problems:

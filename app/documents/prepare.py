@@ -31,7 +31,8 @@ def prepare(version_id: int) -> None:
         return
     spec = kind(document.kind)
     markers = new_markers(p.id for p in document.parties if spec.needs_agreement and p.role in spec.agreed_by)
-    docx = render_form(form_of(document), form_context(document, version, final=False, markers=markers))
+    form = form_of(document)
+    docx = render_form(form.data, form_context(document, version, final=False, markers=markers), name=form.name)
     db.session.commit()  # end the read so no lock is held while LibreOffice works
     pdf = get_converter(current_app).convert_docx_to_pdf(docx)
     # The seal stamps each agreement here, so sealing needs neither the form nor LibreOffice.
@@ -45,6 +46,8 @@ def prepare(version_id: int) -> None:
         version.docx_file = store(docx, DOCX)
         version.pdf_file = store(pdf, PDF)
         version.places = places
+        version.form_id = form.version.id if form.version is not None else None
+        version.form_sha256 = form.sha256
         version.sent_at = utcnow()
         if spec.needs_agreement:
             document.move_to(State.AWAITING_AGREEMENT)
