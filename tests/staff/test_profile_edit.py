@@ -166,7 +166,7 @@ def test_an_admin_edits_every_kind_of_field_and_the_change_is_audited(app, clien
     assert "Audit" not in client.get("/staff/create").text
     assert client.get("/staff/create/audit").status_code == 404
     contract = client.get("/staff/create/contract").text
-    assert "Where we meet" in contract
+    assert "Where we meet" in contract and "A room where nobody can overhear." in contract
 
 
 def test_saving_an_unchanged_page_changes_nothing(app, client, mailbox, admins):
