@@ -11,8 +11,10 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.documents.models import Answer, Document
 from app.extensions import db
+from app.kinds import KINDS
 from app.trusts.models import Trust
 from app.trusts.profile_edit import change_profile
+from app.trusts.wording import TEXTS, default_texts, openings_for, wording_for, wording_problems
 
 from .test_contract_spine import agree, csrf, path_of, state
 
@@ -114,3 +116,24 @@ def test_a_trust_without_wording_of_its_own_uses_the_defaults(app, runner, clien
     asked = mailbox.to(SAM[1], "Please read and agree: Supervision record")[0]
     page = client.get(path_of(mailbox.link(asked)))
     assert "I agree this is an accurate record of the session" in page.text
+
+
+def test_countersigns_own_wording_passes_the_rules_a_trusts_wording_must_pass():
+    for name, spec in KINDS.items():
+        texts = default_texts(name)
+        table = {key: texts[key] for key in TEXTS} | {"openings": {e: texts["openings"][e] for e in openings_for(spec)}}
+        assert wording_problems({name: table}) == [], name
+
+
+def test_an_opening_fills_in_each_placeholder_and_the_documents_name(app, trusts):
+    with app.app_context():
+        profile = db.session.scalar(select(Trust).where(Trust.slug == "farrington")).profile
+    words = wording_for(profile, "record")
+    assert words.name == "Record of Supervision"  # Appendix 2's title
+    values = {"author": "Alex Morgan", "role": "supervisee", "title": "T", "reference": "CS-000007", "version": 2,
+              "trust": "Farrington Academy"}
+    assert words.opening("sealed", values) == ("Everyone has agreed T (CS-000007, version 2). It has been sealed "
+                                               "with the electronic seal of Farrington Academy.")
+    mine = wording_for({"wording": {"record": {"openings": {"reminder": "{author}: the {document} {reference} waits."}}}},
+                       "record")
+    assert mine.opening("reminder", values) == "Alex Morgan: the Supervision record CS-000007 waits."
