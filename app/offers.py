@@ -21,8 +21,9 @@ PERSONAL = frozenset({
 })
 # Asked for whether the form prints them or not: the kind needs them to work.
 NEEDED = frozenset({"school", "agreed_date", "review_date", "session_date", "done_actions"})
-# Never asked for on a staff page: an audit's answers come from the supervisee online.
-ANSWERED_ONLINE = frozenset({"answers", "answered_date"})
+# Never asked for on a staff page: an audit's answers, and the name its respondent may give, come from the
+# supervisee online (answering sets respondent_name, so a name typed by staff would be overwritten).
+ANSWERED_ONLINE = frozenset({"answers", "answered_date", "respondent_name"})
 CASE_KEYS = ("reference", "discussion", "advice", "actions")
 
 

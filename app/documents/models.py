@@ -59,6 +59,8 @@ class Document(db.Model):  # type: ignore[name-defined]
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A contract's review date, as its current version states it: a column so "due" is one query.
     review_date: Mapped[date | None] = mapped_column(Date, index=True)
+    # A record's session date, likewise: "supervision overdue" compares it in SQL.
+    session_date: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Destroyed under the trust's retention policy: the facts stay on the row, so a download can say so
@@ -83,6 +85,8 @@ class Document(db.Model):  # type: ignore[name-defined]
         self.current_version = version.number
         stated = version.fields.get("review_date")
         self.review_date = date.fromisoformat(stated) if stated else None
+        held = version.fields.get("session_date")
+        self.session_date = date.fromisoformat(held) if held else None
 
     @property
     def version(self) -> DocumentVersion:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..documents.models import Document
 from ..documents.states import State
@@ -32,7 +32,16 @@ def contracts_due(
 
     A contract already reissued for this cycle is left out unless include_reissued.
     """
-    query = select(Document).where(
+    query = contracts_due_query(trust_id, within_days, today, include_reissued=include_reissued)
+    return list(db.session.scalars(select(Document).where(Document.id.in_(query))
+                                   .order_by(Document.review_date, Document.id)))
+
+
+def contracts_due_query(
+    trust_id: int | None, within_days: int, today: date, *, include_reissued: bool = False
+) -> Select:
+    """Return the ids of the contracts `contracts_due` lists, as a query to narrow others by."""
+    query = select(Document.id).where(
         Document.kind.in_(CONTRACT_KINDS),
         Document.state == State.SEALED,
         Document.review_date <= today + timedelta(days=within_days),
@@ -41,4 +50,4 @@ def contracts_due(
         query = query.where(Document.trust_id == trust_id)
     if not include_reissued:
         query = query.where(Document.id.not_in(_live_reissues()))
-    return list(db.session.scalars(query.order_by(Document.review_date, Document.id)))
+    return query

@@ -32,7 +32,7 @@ def users_create(email: str, name: str, role: str, trust_slug: str, schools: tup
     try:
         user = create_user(email, name=name, role=role, trust_slug=trust_slug, school=list(schools))
     except FieldError as exc:
-        raise click.ClickException("; ".join(p.partition(": ")[2] if p.startswith(("schools:", "role:", "email:"))
+        raise click.ClickException("; ".join(p.partition(": ")[2] if p.startswith(("schools:", "role:"))
                                              else p for p in exc.problems)) from None
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None

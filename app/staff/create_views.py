@@ -20,8 +20,9 @@ from ..rendering import RenderError
 from ..trusts.form_use import offer_for
 from . import access
 from .blueprint import bp
-from .form_pages import ADD_ROW, errors_for, form_page, people_from_form, prefill
+from .form_pages import ADD_ROW, errors_for, form_page, prefill
 from .forms import LONG_TEXT, fields_from_form
+from .parties import SEARCH_ACTIONS, people_from_form, school_problem
 
 PREVIEWS_KEPT = 10  # the newest previews a session may see the pages of
 
@@ -59,14 +60,15 @@ def create_kind_submit(kind_name: str) -> Any:
     profile = current_user.trust.profile
     form = request.form
     offer = offer_for(current_user.trust, spec.name)
-    if form.get("action") in ADD_ROW or form.get("action") == "edit":
+    if form.get("action") in ADD_ROW or form.get("action") in SEARCH_ACTIONS or form.get("action") == "edit":
         return form_page("staff/create_form.html", spec, profile, form, {}, offer)
     author = Person(current_user.name, current_user.email)
     try:
-        supervisor, supervisees = people_from_form(spec, form)
+        supervisor, supervisees = people_from_form(spec, form, current_user.trust_id)
         fields = fields_from_form(spec, profile, form, offer)
         resolved = resolve_fields(spec, fields, profile, date.today())  # validate before anything is made
-        refused = access.creation_problem(current_user, resolved.get("school", ""))
+        refused = (access.creation_problem(current_user, resolved.get("school", ""))
+                   or school_problem(current_user, resolved.get("school", "")))
         if refused:
             raise FieldError([refused])
         if form.get("action") == "send":

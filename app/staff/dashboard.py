@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, and_, exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from ..db import utcnow
 from ..documents.actions import Action
@@ -14,7 +14,7 @@ from ..documents.models import Answer, Document, DocumentVersion, Link, Party
 from ..documents.states import State
 from ..extensions import db
 from ..kinds import CONTRACT_KINDS
-from ..reviews.due import contracts_due
+from ..reviews.due import contracts_due_query
 from .access import visible
 from .models import Role, User
 
@@ -80,18 +80,11 @@ def attention(user: User, today: date | None = None, review_window_days: int = 6
     changes = visible(user).where(Document.state == State.CHANGES_REQUESTED)
     found.totals["changes"] = _count(changes)
     found.changes = list(db.session.scalars(changes.order_by(Document.id).limit(SHOWN)))
-    contracts = list(db.session.scalars(
-        visible(user).where(Document.kind.in_(CONTRACT_KINDS), Document.state == State.SEALED)
-        .order_by(Document.id).options(selectinload(Document.versions))
-    ))
-    seen = {c.id for c in contracts}
-    reviews = [
-        Due(c, c.review_date) for c in contracts_due(user.trust_id, review_window_days, today)
-        if c.id in seen and c.review_date is not None
-    ]
-    found.totals["reviews"], found.reviews = len(reviews), reviews[:SHOWN]
-    lapsed = _lapsed(user, contracts, today)
-    found.totals["lapsed"], found.lapsed = len(lapsed), lapsed[:SHOWN]
+    due = visible(user).where(Document.id.in_(contracts_due_query(user.trust_id, review_window_days, today)))
+    found.totals["reviews"] = _count(due)
+    found.reviews = [Due(c, c.review_date) for c in db.session.scalars(
+        due.order_by(Document.review_date, Document.id).limit(SHOWN)) if c.review_date is not None]
+    found.totals["lapsed"], found.lapsed = _lapsed(user, today)
     actions = select(Action).where(Action.trust_id == user.trust_id, Action.done_at.is_(None), Action.due < today)
     if user.role == Role.STAFF:
         actions = actions.where(Action.pair_key.contains(user.email.lower()))
@@ -131,38 +124,51 @@ def _unanswered(user: User, *, mine: bool) -> tuple[list[tuple[Document, Party, 
     return [(document, party, sent) for document, party, sent in rows], _count(query)
 
 
-def _lapsed(user: User, contracts: list[Document], today: date) -> list[Lapsed]:
-    """Return the current contracts whose pair has had no session within the trust's interval.
+def _lapsed(user: User, today: date) -> tuple[int, list[Lapsed]]:
+    """Return how many current contracts have had no session within the trust's interval, and the first of them.
 
     The interval runs from the later of the last record's session date and the day the contract
     was sealed, so a contract sealed within the interval is never overdue; a contract replaced by a
-    newer sealed one of the same pair is not current.
+    newer sealed one of the same pair is not current. Both are comparisons in SQL: the later of the
+    two dates is before the threshold exactly when each of them is.
     """
     interval = user.trust.defaults.get("session_interval_days")
-    if not interval or not contracts:
-        return []
-    current: dict[str, Document] = {}
-    for contract in contracts:  # ordered by id: the newest contract of each pair wins
-        current[contract.pair_key] = contract
-    newest = (
-        select(func.max(Document.id))
-        .where(Document.trust_id == user.trust_id, Document.kind == "record",
-               Document.state.not_in(NO_SESSION), Document.pair_key.in_(set(current)))
-        .group_by(Document.pair_key)
+    if not interval:
+        return 0, []
+    threshold = today - timedelta(days=int(interval))
+    newer = aliased(Document)
+    sealed = aliased(DocumentVersion)
+    record = aliased(Document)
+    recent_session = exists().where(
+        record.trust_id == Document.trust_id, record.kind == "record", record.pair_key == Document.pair_key,
+        record.state.not_in(NO_SESSION), record.session_date >= threshold,
     )
-    records = {
-        r.pair_key: r
-        for r in db.session.scalars(
-            select(Document).where(Document.id.in_(newest)).options(selectinload(Document.versions))
+    query = (
+        visible(user)
+        .join(sealed, and_(sealed.document_id == Document.id, sealed.number == Document.current_version))
+        .where(
+            Document.kind.in_(CONTRACT_KINDS), Document.state == State.SEALED,
+            func.coalesce(sealed.sealed_at, sealed.created_at) < datetime.combine(threshold, time.min, tzinfo=UTC),
+            ~exists().where(newer.trust_id == Document.trust_id, newer.kind.in_(CONTRACT_KINDS),
+                            newer.state == State.SEALED, newer.pair_key == Document.pair_key, newer.id > Document.id),
+            ~recent_session,
         )
-    }
-    lapsed = []
-    for contract in current.values():
-        version = contract.version
-        sealed_on = (version.sealed_at or version.created_at).date()
-        last = records.get(contract.pair_key)
-        last_date = date.fromisoformat(last.version.fields["session_date"]) if last else None
-        since = max(d for d in (sealed_on, last_date) if d is not None)
-        if (today - since).days > int(interval):
-            lapsed.append(Lapsed(contract, last, last_date, str(version.fields.get("terms", {}).get("frequency", ""))))
-    return lapsed
+    )
+    contracts = list(db.session.scalars(query.order_by(Document.id).limit(SHOWN).options(selectinload(Document.versions))))
+    if not contracts:
+        return 0, []
+    last = (
+        select(Document.pair_key, func.max(Document.id).label("id"))
+        .where(Document.trust_id == user.trust_id, Document.kind == "record", Document.state.not_in(NO_SESSION),
+               Document.pair_key.in_({c.pair_key for c in contracts}), Document.session_date.is_not(None))
+        .group_by(Document.pair_key)
+        .subquery()
+    )
+    records = {r.pair_key: r for r in db.session.scalars(select(Document).join(last, Document.id == last.c.id))}
+    shown = [
+        Lapsed(contract, records.get(contract.pair_key),
+               records[contract.pair_key].session_date if contract.pair_key in records else None,
+               str(contract.version.fields.get("terms", {}).get("frequency", "")))
+        for contract in contracts
+    ]
+    return _count(query), shown

@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from ..documents.actions import Action
 from ..documents.models import Document
-from ..documents.people import Person, parse_person
+from ..documents.people import Person
 from ..extensions import db
 from ..kinds import FieldError, Kind, record_sections, terms_of
 from ..offers import Offer, term_label
 from . import access
 from .forms import rows_in
+from .parties import SEARCH_ACTIONS, given_ids, prefilled_people, staff_choices
 
 # The buttons that post a form back with one more row of cases or actions, changing nothing else.
 ADD_ROW = {"add-case": "case", "add-action": "action"}
@@ -23,41 +24,8 @@ ADD_ROW = {"add-case": "case", "add-action": "action"}
 # A problem with a list names the list; the summary links to its first field on the page.
 _FIRST_FIELD = {"sections": "section-0", "cases": "case-0-reference", "actions": "action-0-what",
                 "supervisee": "supervisees"}
-
-
-def people_from_form(spec: Kind, form: Any) -> tuple[Person | None, list[Person]]:
-    """Parse the supervisor and supervisees, listing problems in the order the fields appear."""
-    problems = []
-    supervisor = None
-    if not spec.answered_online:
-        if not form.get("supervisor", "").strip():
-            problems.append("supervisor: Enter the supervisor's full name and email")
-        else:
-            try:
-                supervisor = parse_person(form["supervisor"], "supervisor")
-            except FieldError as exc:
-                problems.append(f"supervisor: {_instruction(exc, 'the supervisor')}")
-    label = "supervisee" if not spec.many_supervisees else "each supervisee"
-    supervisees = []
-    for number, line in enumerate(x for x in form.get("supervisees", "").splitlines() if x.strip()):
-        try:
-            supervisees.append(parse_person(line, "supervisees"))
-        except FieldError as exc:
-            problems.append(f"supervisees: {_instruction(exc, label)} (line {number + 1})")
-    if not supervisees and not any(p.startswith("supervisees") for p in problems):
-        problems.append("supervisees: Enter each supervisee's full name and email" if spec.many_supervisees
-                        else "supervisees: Enter the supervisee's full name and email")
-    if problems:
-        raise FieldError(problems)
-    return supervisor, supervisees
-
-
-def _instruction(exc: FieldError, who: str) -> str:
-    """Say how to write a person, or what is wrong with the name or address they were given."""
-    reason = exc.problems[0].partition(": ")[2]
-    if reason.startswith("the "):  # the name or the address itself is at fault: say which and why
-        return f"Check {who}: {reason}"
-    return f"Write {who} as Full Name <email@example.org>"
+# Already an instruction to the person filling in the form: shown as given.
+_INSTRUCTIONS = {"supervisor", "supervisees", "external_name", "external_email"}
 
 
 def errors_for(exc: FieldError) -> dict[str, str]:
@@ -67,8 +35,8 @@ def errors_for(exc: FieldError) -> dict[str, str]:
         name, _, message = problem.partition(": ")
         key = name.strip("' ") if message and " " not in name else "form"
         key = _FIRST_FIELD.get(key, key)
-        if key in {"supervisor", "supervisees"}:
-            errors.setdefault(key, message)  # already an instruction
+        if key in _INSTRUCTIONS:
+            errors.setdefault(key, message)
         else:
             errors.setdefault(key, problem if key == "form" else f"{name.replace('_', ' ').capitalize()}: {message}")
     return errors
@@ -80,9 +48,9 @@ def prefill(profile: dict[str, Any], contract: Document | None) -> dict[str, Any
     mine = access.school_options(current_user)
     values["school"] = mine[0][0] if len(mine) == 1 else ""
     if contract is not None:
-        supervisor = next((p for p in contract.parties if p.role == "supervisor"), None)
-        values["supervisor"] = f"{supervisor.name} <{supervisor.email}>" if supervisor else ""
-        values["supervisees"] = "\n".join(f"{p.name} <{p.email}>" for p in contract.parties if p.role == "supervisee")
+        supervisor = next((Person(p.name, p.email) for p in contract.parties if p.role == "supervisor"), None)
+        supervisees = [Person(p.name, p.email) for p in contract.parties if p.role == "supervisee"]
+        values |= prefilled_people(current_user, supervisor, supervisees)
         values["school"] = contract.school
     return values
 
@@ -108,5 +76,16 @@ def form_page(template: str, spec: Kind, profile: dict[str, Any], values: Any, e
         terms={k: terms[k] for k in offer.terms}, sections=record_sections(profile),
         case_rows=range(rows["case"]), action_rows=range(rows["action"]), open_actions=open_actions,
         done_checked={str(v) for v in done}, term_labels={k: term_label(profile, k) for k in offer.terms},
-        school_options=access.school_options(current_user), **extra,
+        school_options=access.school_options(current_user), **_people_choices(values), **extra,
     ), status
+
+
+def _people_choices(values: Any) -> dict[str, Any]:
+    """Return the staff each party list offers, narrowed by its search box (kept when the form comes back)."""
+    choices: dict[str, Any] = {}
+    for field, search in (("supervisor", "supervisor_search"), ("supervisees", "supervisee_search")):
+        picked = given_ids(values, field)
+        choices[f"{field}_choices"] = staff_choices(current_user.trust_id, str(values.get(search, "")), picked)
+        choices[f"{field}_picked"] = {str(i) for i in picked}
+    choices["searched"] = SEARCH_ACTIONS.get(str(values.get("action", "")))
+    return choices

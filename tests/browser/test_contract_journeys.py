@@ -86,8 +86,12 @@ def send_contract(runner: Any, author: tuple[str, str], *extra: str) -> int:
 
 
 def test_admin_creates_a_contract_both_agree_and_the_admin_downloads_it_sealed(
-    app, page, new_page, mailbox, admin, sign_in, screenshot, wait, tmp_path
+    app, page, new_page, mailbox, admin, sign_in, screenshot, wait, tmp_path, runner
 ):
+    for name, email in (SUPERVISOR, SUPERVISEE):  # parties are chosen from the trust's staff
+        made = runner.invoke(args=["users", "create", email, "--name", name, "--role", "staff",
+                                   "--trust", "heart-of-mercia", "--school", "Oakfield Primary School"])
+        assert made.exit_code == 0, made.output
     sign_in(page, admin[1])
     expect(page.get_by_text("Nothing needs your attention.")).to_be_visible()
 
@@ -101,17 +105,24 @@ def test_admin_creates_a_contract_both_agree_and_the_admin_downloads_it_sealed(
     expect(summary).to_be_visible()
     # Listed in the order the fields appear, each linking to its field.
     links = summary.get_by_role("link")
-    expect(links.nth(0)).to_have_text("Enter the supervisor's full name and email")
+    expect(links.nth(0)).to_have_text("Choose the supervisor from your trust's staff, or give an external "
+                                      "supervisor's name and email")
     expect(links.nth(0)).to_have_attribute("href", "#supervisor")
-    expect(links.nth(1)).to_have_text("Enter the supervisee's full name and email")
+    expect(links.nth(1)).to_have_text("Choose the supervisee")
     expect(links.nth(1)).to_have_attribute("href", "#supervisees")
     expect(page).to_have_title(re.compile("^Error: "))
     screenshot(page, "create-form-errors.png")
 
     # The terms come from the trust's defaults; the author names the two people and previews.
     expect(page.get_by_label("Venue", exact=True)).to_have_value(re.compile("SEM Office"))
-    page.get_by_label("Supervisor", exact=True).fill(f"{SUPERVISOR[0]} <{SUPERVISOR[1]}>")
-    page.get_by_label("Supervisee", exact=True).fill(f"{SUPERVISEE[0]} <{SUPERVISEE[1]}>")
+    # The author narrows the staff list by a search, then chooses each person and the school.
+    page.get_by_label("Search staff for the supervisee").fill("sam")
+    page.get_by_role("button", name="Search").nth(1).click()
+    supervisee = page.get_by_label("Supervisee from your trust's staff")
+    expect(supervisee.locator("option")).to_have_count(2)
+    supervisee.select_option(label=f"{SUPERVISEE[0]} ({SUPERVISEE[1]})")
+    page.get_by_label("Supervisor from your trust's staff").select_option(label=f"{SUPERVISOR[0]} ({SUPERVISOR[1]})")
+    page.get_by_label("School or setting").select_option("Oakfield Primary School")
     with page.expect_response(lambda r: r.request.method == "POST" and "/staff/create/" in r.url) as preview:
         page.get_by_role("button", name="Preview").click()
     assert preview.value.status == 200

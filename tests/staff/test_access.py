@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from app.documents.models import Document
 from app.extensions import db
+from app.staff.models import User
+from app.trusts.models import School
 
 from ..flows.conftest_helpers import BROKER
 from ..flows.test_contract_spine import csrf
@@ -50,7 +52,9 @@ def world(app: Any, runner: Any, trusts: Any, mailbox: Any) -> dict[str, Any]:
     with app.app_context():
         document = db.session.scalar(select(Document))
         party = document.parties[1].id
-        return {"document": document.id, "party": party}
+        school = db.session.scalar(select(School.id).where(School.name == "Elm Academy"))
+        bystander = db.session.scalar(select(User.id).where(User.email == PEOPLE["bystander"][0]))
+        return {"document": document.id, "party": party, "school": school, "user": bystander}
 
 
 def routes(world: dict[str, Any]) -> list[tuple[str, str]]:
@@ -72,6 +76,20 @@ def routes(world: dict[str, Any]) -> list[tuple[str, str]]:
         ("POST", "/staff/reviews/reissue-all"),
         ("GET", "/staff/reviews/progress"),
         ("GET", "/staff/preview/" + "0" * 64 + "/1.png"),
+        # The trust's schools and staff (admins only; another trust's are not found).
+        ("GET", "/staff/schools"),
+        ("POST", "/staff/schools"),
+        ("GET", f"/staff/schools/{world['school']}"),
+        ("POST", f"/staff/schools/{world['school']}"),
+        ("GET", "/staff/people"),
+        ("GET", "/staff/people/invite"),
+        ("POST", "/staff/people/invite"),
+        ("GET", f"/staff/people/{world['user']}"),
+        ("POST", f"/staff/people/{world['user']}"),
+        ("POST", f"/staff/schools/{world['school']}/active"),
+        ("POST", f"/staff/people/{world['user']}/deactivate"),
+        ("POST", f"/staff/people/{world['user']}/reactivate"),
+        # The trust's profile and wording (admins only, each for their own trust).
         ("GET", "/staff/profile"),
         ("POST", "/staff/profile"),  # an admin's empty form is refused field by field: nothing changes
         ("GET", "/staff/profile/wording/contract"),
@@ -79,14 +97,23 @@ def routes(world: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+# The schools and staff pages, in the order listed last in routes(): an admin's own, another trust's, everyone else.
+ADMIN_PAGES = [200, 400, 200, 400, 200, 200, 400, 200, 400, 303, 303, 303]
+FOREIGN_ADMIN_PAGES = [200, 400, 404, 404, 200, 200, 400, 404, 404, 404, 404, 404]
+NOT_ADMIN = [403] * 12
+# The profile pages, last in routes(): an admin's empty profile form is refused field by field; a blank wording
+# form saves Countersign's wording for their own trust.
+PROFILE_PAGES = [200, 400, 200, 303]
+NOT_ADMIN_PROFILE = [403] * 4
 EXPECTED = {
     # role: status for each route above, in order
-    "admin": [200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404, 200, 400, 200, 303],
-    "lead": [200, 200, 200, 200, 200, 403, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404, 403, 403, 403, 403],
-    "other_lead": [200, 200, 404, 200, 200, 403, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404, 403, 403, 403, 403],
-    "party": [200, 200, 200, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 200, 404, 403, 403, 403, 403],
-    "bystander": [200, 200, 404, 403, 403, 403, 404, 404, 404, 404, 404, 403, 403, 403, 200, 404, 403, 403, 403, 403],
-    "other_trust": [200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404, 200, 400, 200, 303],
+    "admin": [200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404, *ADMIN_PAGES, *PROFILE_PAGES],
+    "lead": [200, 200, 200, 200, 200, 403, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404, *NOT_ADMIN, *NOT_ADMIN_PROFILE],
+    "other_lead": [200, 200, 404, 200, 200, 403, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404, *NOT_ADMIN, *NOT_ADMIN_PROFILE],
+    "party": [200, 200, 200, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 200, 404, *NOT_ADMIN, *NOT_ADMIN_PROFILE],
+    "bystander": [200, 200, 404, 403, 403, 403, 404, 404, 404, 404, 404, 403, 403, 403, 200, 404, *NOT_ADMIN, *NOT_ADMIN_PROFILE],
+    "other_trust": [200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404,
+                    *FOREIGN_ADMIN_PAGES, *PROFILE_PAGES],
 }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.documents.models import Document
 from app.extensions import db
+from app.staff.models import User
 
 from ..flows.conftest_helpers import BROKER
 from ..flows.test_contract_spine import csrf
@@ -24,15 +25,24 @@ def lead(app, runner, trusts, client, mailbox):
     sign_in(client, mailbox, "lead@oakfield.example.org")
 
 
-def test_create_preview_send(app, client, mailbox, lead):
+@pytest.fixture
+def parties(app, runner, trusts) -> dict[str, str]:
+    """The create form's choice of Alex Morgan as supervisor and Sam Patel as supervisee, staff of the trust."""
+    for email, name in (("alex@example.org", "Alex Morgan"), ("sam@example.org", "Sam Patel")):
+        runner.invoke(args=["users", "create", email, "--name", name, "--role", "staff", "--trust", "heart-of-mercia"])
+    with app.app_context():
+        found = {u.email: str(u.id) for u in db.session.scalars(select(User))}
+    return {"supervisor": found["alex@example.org"], "supervisees": found["sam@example.org"]}
+
+
+def test_create_preview_send(app, client, mailbox, lead, parties):
     form = client.get("/staff/create/contract")
     assert form.status_code == 200
     assert "SEM Office or other appropriate venue" in form.text  # pre-filled from the trust's defaults
     token = csrf(form.text)
     empty = client.post("/staff/create/contract", data={"csrf_token": token, "action": "preview"})
     assert empty.status_code == 400 and "There is a problem" in empty.text and 'href="#supervisor"' in empty.text
-    data = {"csrf_token": token, "action": "preview", "supervisor": "Alex Morgan <alex@example.org>",
-            "supervisees": "Sam Patel <sam@example.org>", "school": "Oakfield Primary School",
+    data = {"csrf_token": token, "action": "preview", **parties, "school": "Oakfield Primary School",
             "term-venue": "The library"}
     preview = client.post("/staff/create/contract", data=data)
     assert preview.status_code == 200 and "Check the Safeguarding Supervision Contract" in preview.text
@@ -53,10 +63,11 @@ def test_create_preview_send(app, client, mailbox, lead):
         assert document.school == "Oakfield Primary School" and document.created_by_id is not None
 
 
-def test_a_lead_creates_only_for_their_own_school_and_an_admin_for_any(app, client, runner, mailbox, lead):
+def test_a_lead_creates_only_for_their_own_school_and_an_admin_for_any(app, client, runner, mailbox, lead, parties):
+    runner.invoke(args=["users", "create", "lead@elm.example.org", "--name", "Eve Lead", "--role", "lead",
+                        "--trust", "heart-of-mercia", "--school", "Elm Academy"])
     form = client.get("/staff/create/contract")
-    data = {"csrf_token": csrf(form.text), "action": "send", "supervisor": "Alex Morgan <alex@example.org>",
-            "supervisees": "Sam Patel <sam@example.org>", "school": "Elm Academy"}
+    data = {"csrf_token": csrf(form.text), "action": "send", **parties, "school": "Elm Academy"}
     refused = client.post("/staff/create/contract", data=data)
     assert refused.status_code == 400 and "only for Oakfield Primary School" in refused.text
     with app.app_context():
