@@ -2,7 +2,15 @@
 
 from flask import Flask
 
-from . import create_views, document_views, people_views, profile_views, review_views, settings_views, sign_in_views
+from . import (
+    create_views,
+    document_views,
+    people_views,
+    profile_views,
+    review_views,
+    settings_views,
+    sign_in_views,
+)
 from .auth import init_app as init_auth
 from .blueprint import bp
 from .cli import users_cli

@@ -1,7 +1,7 @@
 """Each agreement records the statement the party agreed to, in the trust's words
 
 Revision ID: c8d9e0f1a2b3
-Revises: a1b2c3d4e5f6
+Revises: f1a2b3c4d5e6
 Create Date: 2026-12-01 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c8d9e0f1a2b3"
-down_revision = "a1b2c3d4e5f6"
+down_revision = "f1a2b3c4d5e6"  # after people-admin's, merged into main first
 branch_labels = None
 depends_on = None
 
