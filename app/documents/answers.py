@@ -14,6 +14,7 @@ from ..extensions import db
 from ..inputs import problem
 from ..jobs import Job, dispatch
 from ..kinds import kind
+from ..trusts.wording import wording_for
 from . import notify
 from .links import consume, resolve_link
 from .models import Answer, Decision, Document, Link, LinkPurpose
@@ -45,9 +46,11 @@ def names_match(typed: str, expected: str) -> bool:
 def agree(token: str, *, confirmed: bool, typed_name: str, request: Request) -> Document:
     """Record a party's agreement; when it is the last one, seal the version after commit."""
     link = resolve_link(token, LinkPurpose.AGREE)
+    document = link.version.document
+    statement = wording_for(document.trust.profile, document.kind).statement
     problems = {}
     if not confirmed:
-        problems["confirm"] = "Tick the box to confirm you agree this is an accurate record"
+        problems["confirm"] = f"Tick the box to confirm: {statement}"
     if found := problem(typed_name, multiline=False):
         problems["full_name"] = f"Your full name {found}: type it again"
     elif not typed_name.strip():
@@ -57,7 +60,8 @@ def agree(token: str, *, confirmed: bool, typed_name: str, request: Request) -> 
     if problems:
         raise AnswerInvalid(problems)
     with transaction():
-        document, link = _answer(token, Decision.AGREED, request, typed_name=typed_name.strip()[:200])
+        document, link = _answer(token, Decision.AGREED, request, typed_name=typed_name.strip()[:200],
+                                 statement=statement)
         version = link.version
         agreed = db.session.scalar(
             select(func.count(Answer.id)).where(Answer.version_id == version.id, Answer.decision == Decision.AGREED)
@@ -87,7 +91,8 @@ def request_changes(token: str, *, reason: str, request: Request) -> Document:
 
 
 def _answer(
-    token: str, decision: Decision, request: Request, *, typed_name: str | None = None, reason: str | None = None
+    token: str, decision: Decision, request: Request, *, typed_name: str | None = None, reason: str | None = None,
+    statement: str | None = None,
 ) -> tuple[Document, Link]:
     """Lock the document, use up the link, and record the party's answer and its audit event."""
     link = resolve_link(token, LinkPurpose.AGREE)
@@ -101,6 +106,7 @@ def _answer(
             decision=decision,
             typed_name=typed_name,
             reason=reason,
+            statement=statement,
             answered_at=link.used_at,
             ip=request.ip,
             user_agent=(request.user_agent or "")[:500] or None,
@@ -110,6 +116,8 @@ def _answer(
     details: dict[str, Any] = {"version": link.version.number}
     if typed_name:
         details["typed_name"] = typed_name
+    if statement:
+        details["statement"] = statement
     audit.record(
         EventType(decision.value),
         document_id=document.id,

@@ -208,6 +208,8 @@ class Answer(db.Model):  # type: ignore[name-defined]
     decision: Mapped[Decision] = mapped_column(_stored_as_text(Decision, 30))
     typed_name: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
+    # What the party agreed to, in the trust's words for the kind as they were when they agreed.
+    statement: Mapped[str | None] = mapped_column(String(300))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(500))

@@ -8,6 +8,7 @@ from . import (
     document_views,
     form_views,
     people_views,
+    profile_views,
     review_views,
     settings_views,
     sign_in_views,
@@ -17,8 +18,8 @@ from .blueprint import bp
 from .cli import users_cli
 
 __all__ = [
-    "configuration_views", "create_views", "document_views", "form_views", "init_app", "people_views", "review_views",
-    "settings_views", "sign_in_views",
+    "configuration_views", "create_views", "document_views", "form_views", "init_app", "people_views", "profile_views",
+    "review_views", "settings_views", "sign_in_views",
 ]
 
 

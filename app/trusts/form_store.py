@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..kinds import KINDS
+from ..kinds import kinds_used
 from .forms import bundled_manifest, check_form
 from .models import Trust, TrustForm, TrustFormInUse, generic_form
 
@@ -100,14 +100,6 @@ def version(trust: Trust, kind: str, number: int) -> TrustForm | None:
         TrustForm.trust_id == trust.id, TrustForm.kind == kind, TrustForm.number == number))
 
 
-def kinds_used(trust: Trust) -> list[str]:
-    """Return the kinds the trust uses: those its profile lists under `kinds`, else every kind."""
-    listed = trust.profile.get("kinds")
-    if isinstance(listed, list) and listed:
-        return [k for k in KINDS if k in listed]
-    return list(KINDS)
-
-
 def bundled_forms(kind: str) -> list[str]:
     """Return the name of every bundled form of a kind ("generic", then each bundled trust's), to start from."""
     names = [path.split("/")[0] for path in bundled_manifest() if path.endswith(f"/{kind}.docx")]
@@ -131,7 +123,7 @@ class FormHealth:
 
 def forms_health(trust: Trust) -> list[FormHealth]:
     """Return the form of each kind the trust uses and its check result."""
-    return [form_health(trust, name) for name in kinds_used(trust)]
+    return [form_health(trust, name) for name in kinds_used(trust.profile)]
 
 
 def form_health(trust: Trust, kind: str) -> FormHealth:
