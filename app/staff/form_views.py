@@ -24,6 +24,7 @@ from ..trusts.form_store import (
     versions,
 )
 from ..trusts.forms import FormRefused, errors_only
+from ..trusts.wording import document_name
 from . import access
 from .blueprint import bp
 from .create_views import PREVIEWS_KEPT
@@ -115,7 +116,8 @@ def form_install(kind_name: str, upload_id: int) -> Any:
     except FormRefused as exc:
         return _kind_page(spec, error="The form no longer passes the check: " + "; ".join(map(str, exc.problems)),
                           status=400)
-    flash(f"Version {installed.number} of the {spec.title.lower()} form is installed and in use.", "success")
+    flash(f"Version {installed.number} of the {document_name(current_user.trust.profile, spec.name)} form is installed "
+          "and in use.", "success")
     return redirect(url_for("staff.form_kind", kind_name=spec.name), code=303)
 
 
@@ -128,7 +130,7 @@ def form_restore(kind_name: str, number: int) -> Any:
         restore_form(current_user.trust, spec.name, number, actor=current_user.label)
     except FormNotFound:
         abort(404)
-    flash(f"Version {number} of the {spec.title.lower()} form is in use again.", "success")
+    flash(f"Version {number} of the {document_name(current_user.trust.profile, spec.name)} form is in use again.", "success")
     return redirect(url_for("staff.form_kind", kind_name=spec.name), code=303)
 
 
@@ -138,5 +140,5 @@ def form_use_bundled(kind_name: str) -> Any:
     """Go back to the bundled form for a kind (installed versions stay, to restore)."""
     spec = _spec(kind_name)
     bundled = use_bundled_form(current_user.trust, spec.name, actor=current_user.label)
-    flash(f"The {spec.title.lower()} uses the bundled form {bundled} again.", "success")
+    flash(f"The {document_name(current_user.trust.profile, spec.name)} uses the bundled form {bundled} again.", "success")
     return redirect(url_for("staff.form_kind", kind_name=spec.name), code=303)

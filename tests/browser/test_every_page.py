@@ -29,6 +29,7 @@ from app.staff.models import User
 from app.trusts.models import School, Trust
 
 from .conftest import SIGN_IN_LINK, TRUST
+from .test_onboarding import BROKEN, COMPACT_LINES, word_form
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -119,6 +120,17 @@ def upload(name: str) -> Callable[[Walk], None]:
     return lambda walk: walk.page.get_by_label("PDF file").set_input_files(str(walk.scene[name]))
 
 
+def upload_form(filename: str, *lines: str) -> Callable[[Walk], None]:
+    """Choose a contract form of our own (test_onboarding.py's compact, with any lines added) to upload."""
+
+    def choose_file(walk: Walk) -> None:
+        path = walk.tmp_path / filename
+        path.write_bytes(word_form([*COMPACT_LINES, *lines]))
+        walk.page.get_by_label("Word form (.docx)").set_input_files(str(path))
+
+    return choose_file
+
+
 def open_sign_in_link(walk: Walk) -> None:
     message = walk.mailbox.to(walk.scene["admin"], "Sign in to Countersign")[-1]
     link = SIGN_IN_LINK.search(message.get_body(preferencelist=("plain",)).get_content())
@@ -163,7 +175,7 @@ PAGES: list[Stop] = [
     # A party's personal links.
     Stop("sign", "public", "{awaiting_link}", "signing", "Read and agree — "),
     Stop("sign: nothing filled in", "public", steps(go("{awaiting_link}"), press("Agree"))),
-    Stop("agreed", "public", steps(go("{awaiting_link}"), tick("I agree this is an accurate record"),
+    Stop("agreed", "public", steps(go("{awaiting_link}"), tick("I have read and agree to this supervision contract"),
                                    fill("Type your full name", SUPERVISEES["awaiting"][0]), press("Agree")), "agreed", "Agreed — "),
     Stop("link already used", "public", "{awaiting_link}"),
     Stop("changes requested", "public", steps(go("{changes_link}"), fill("What needs to change?", "Meet in the library."),
@@ -203,6 +215,17 @@ PAGES: list[Stop] = [
     Stop("reviews", "admin", "/staff/reviews"),
     Stop("reissue progress", "admin", steps(go("/staff/reviews"), press("Reissue all 1 for the new year"))),
     Stop("trust settings", "admin", "/staff/settings", "settings"),
+    Stop("forms", "admin", "/staff/forms"),
+    Stop("a form: the check's findings", "admin", steps(go("/staff/forms/contract"), upload_form("broken.docx", BROKEN),
+                                                        press("Check the form")), title="Error: broken.docx has problems"),
+    Stop("a form: its preview", "admin", steps(go("/staff/forms/contract"), upload_form("own.docx"), press("Check the form")),
+         title="Check own.docx before you install it"),
+    Stop("a form's versions", "admin", steps(press("Install it"))),
+    Stop("import a configuration", "admin", "/staff/configuration/import"),
+    Stop("trust profile", "admin", "/staff/profile"),
+    Stop("trust profile: a bad number", "admin", steps(go("/staff/profile"), fill("Days a personal link works", "0"),
+                                                       press("Save the profile")), title="Error: "),
+    Stop("a kind's wording", "admin", "/staff/profile/wording/contract"),
     Stop("api keys", "admin", "/staff/api-keys"),
     Stop("webhooks", "admin", "/staff/webhooks"),
     Stop("webhook endpoint", "admin", "/staff/webhooks/{webhook}"),
@@ -279,14 +302,14 @@ def test_the_signing_page_can_be_agreed_with_the_keyboard_alone(app, runner, mai
     else:
         raise AssertionError("Tab never reached the agreement box")
     page.keyboard.press("Space")
-    expect(page.get_by_label("I agree this is an accurate record")).to_be_checked()
+    expect(page.get_by_label("I have read and agree to this supervision contract")).to_be_checked()
     page.keyboard.press("Tab")
     expect(page.get_by_label("Type your full name")).to_be_focused()
     page.keyboard.type(name)
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Agree", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("You have agreed this record")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You have agreed this supervision contract")
 
 
 def test_the_accessibility_check_finds_what_it_is_for(browser):

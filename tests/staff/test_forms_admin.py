@@ -148,7 +148,7 @@ def test_a_sound_form_is_previewed_installed_used_and_restored(app, client, runn
     done = install(client, "contract", first)
     assert done.status_code == 303
     kind_page = client.get("/staff/forms/contract")
-    assert "Version 1 of the supervision contract form is installed" in kind_page.text
+    assert "Version 1 of the Safeguarding Supervision Contract form is installed" in kind_page.text
     assert "agreement-one.docx" in kind_page.text
 
     xml, number, _ = rendered_text(app, make_contract(runner, app))
@@ -162,7 +162,7 @@ def test_a_sound_form_is_previewed_installed_used_and_restored(app, client, runn
     token = csrf(client.get("/staff/forms/contract").text)
     restored = client.post("/staff/forms/contract/versions/1/restore", data={"csrf_token": token})
     assert restored.status_code == 303
-    assert "Version 1 of the supervision contract form is in use again" in client.get("/staff/forms/contract").text
+    assert "Version 1 of the Safeguarding Supervision Contract form is in use again" in client.get("/staff/forms/contract").text
     xml, number, _ = rendered_text(app, make_contract(runner, app))
     assert f"{OWN_WORDS} one" in xml and number == 1
 
