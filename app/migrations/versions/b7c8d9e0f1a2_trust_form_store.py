@@ -1,7 +1,7 @@
 """A trust's Word forms kept with its data: numbered versions, which one each kind uses, and which each document version was made from
 
 Revision ID: b7c8d9e0f1a2
-Revises: a1b2c3d4e5f6
+Revises: f1a2b3c4d5e6
 Create Date: 2026-12-01 10:00:00
 
 Forms installed before this were written under document_templates/forms/<slug>/ and named in the
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7c8d9e0f1a2"
-down_revision = "a1b2c3d4e5f6"
+down_revision = "f1a2b3c4d5e6"
 branch_labels = None
 depends_on = None
 
