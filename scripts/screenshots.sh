@@ -13,7 +13,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="docs/screenshots"
 EXPECTED=(dashboard.png create-form-errors.png document-timeline.png signing-phone.png retention-batch-phone.png audit-report.png
-          staff-sign-in-with-provider.png schools-similar-name.png staff-invite.png staff-list.png create-parties-phone.png)
+          staff-sign-in-with-provider.png schools-similar-name.png staff-invite.png staff-list.png create-parties-phone.png
+          forms-phone.png form-check-findings-phone.png form-preview-phone.png form-versions-phone.png)
 
 cd "$ROOT"
 for name in "${EXPECTED[@]}"; do rm -f "$OUT/$name"; done
