@@ -16,7 +16,8 @@ EXPECTED=(dashboard.png create-form-errors.png document-timeline.png signing-pho
           staff-sign-in-with-provider.png schools-similar-name.png staff-invite.png staff-list.png create-parties-phone.png
           profile-error-phone.png profile-wording-phone.png
           onboarding-form-finding.png onboarding-form-preview.png onboarding-form-versions.png
-          onboarding-profile.png onboarding-profile-errors.png)
+          onboarding-profile.png onboarding-profile-errors.png
+          forms-phone.png form-check-findings-phone.png form-preview-phone.png form-versions-phone.png)
 # The walk of every page (test_every_page.py) saves its key pages at both widths.
 for page in verify-intact signing agreed sign-in dashboard documents document preview settings batch; do
     EXPECTED+=("$page-1280.png" "$page-320.png")
