@@ -7,7 +7,10 @@ import re
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from app.documents.models import DocumentVersion
+from app.extensions import db
 from app.rendering.html import sanitised
 
 from ..frontend.support import check_page
@@ -198,3 +201,17 @@ def test_the_home_page_links_to_staff_sign_in(client):
     home = client.get("/")
     check_page(home.text)
     assert 'href="/staff/sign-in"' in home.text
+
+
+def test_a_version_prepared_before_texts_were_kept_is_read_from_its_word_file_without_writing(app, runner, client,
+                                                                                              mailbox, trusts):
+    create(runner)
+    sam, _alex = links_of(mailbox)
+    with app.app_context():
+        db.session.execute(update(DocumentVersion).values(text_file_id=None))
+        db.session.commit()
+    before = every_row(app)
+    for _ in range(2):  # converted once, then from the process's cache
+        page = client.get(sam)
+        assert page.status_code == 200 and CLAUSE in text_of(page.text)
+    assert every_row(app) == before
