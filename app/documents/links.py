@@ -33,7 +33,7 @@ REQUEST_TEMPLATES = {LinkPurpose.AGREE: "agree_request", LinkPurpose.ANSWER: "an
 AWAITING = {LinkPurpose.AGREE: State.AWAITING_AGREEMENT, LinkPurpose.ANSWER: State.AWAITING_ANSWERS}
 # Rejections of tokens that name no link row, counted rather than logged.
 # Refusals after which the link still opens the version read-only (see readable_link).
-READABLE = frozenset({"used", "changes_requested", "closed"})
+READABLE = frozenset({"used", "changes_requested"})
 NOISE = {"invalid": Noise.LINK_INVALID, "unknown": Noise.LINK_UNKNOWN, "expired": Noise.LINK_EXPIRED}
 
 
