@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -17,6 +18,7 @@ from .queries import latest_of_pair
 from .states import State
 
 UNKNOWN = "—"
+UK = ZoneInfo("Europe/London")
 
 
 def long_date(value: date | datetime | str) -> str:
@@ -24,6 +26,12 @@ def long_date(value: date | datetime | str) -> str:
     if isinstance(value, str):
         value = date.fromisoformat(value)
     return f"{value.day} {value:%B %Y}"
+
+
+def uk_time(value: datetime) -> str:
+    """Format a moment as people in England read it: 1 December 2026 at 10:15 GMT (or BST in summer)."""
+    local = value.astimezone(UK)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M} {local:%Z}"
 
 
 def timestamp(value: datetime | None) -> str:

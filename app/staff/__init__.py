@@ -2,12 +2,16 @@
 
 from flask import Flask
 
-from . import create_views, document_views, people_views, review_views, settings_views, sign_in_views
+from ..documents.notify import REVISE_KIND
+from ..mail import register_link
+from . import agree_views, create_views, document_views, people_views, review_views, settings_views, sign_in_views
 from .auth import init_app as init_auth
 from .blueprint import bp
 from .cli import users_cli
+from .document_views import revise_url
 
-__all__ = ["create_views", "document_views", "init_app", "people_views", "review_views", "settings_views", "sign_in_views"]
+__all__ = ["agree_views", "create_views", "document_views", "init_app", "people_views", "review_views",
+           "settings_views", "sign_in_views"]
 
 
 def init_app(app: Flask) -> None:
@@ -15,3 +19,4 @@ def init_app(app: Flask) -> None:
     init_auth(app)
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
+    register_link(app, REVISE_KIND, revise_url)

@@ -17,7 +17,14 @@ from ..config import PROJECT_ROOT
 from ..db import transaction
 from ..kinds import KINDS, example_context, kind, required_variables
 from ..rendering import Problem, check_template, render_docx
-from ..rendering.isolated import MIB, Limits, check_template_isolated, render_docx_isolated
+from ..rendering.html import docx_to_html
+from ..rendering.isolated import (
+    MIB,
+    Limits,
+    check_template_isolated,
+    docx_to_html_isolated,
+    render_docx_isolated,
+)
 from .models import Trust
 
 # SHA-256 of every form shipped with the app, written by document_templates/build_forms.py.
@@ -76,6 +83,13 @@ def render_form(path: Path, context: Mapping[str, Any]) -> bytes:
     if is_bundled(path.read_bytes()):
         return render_docx(path, context)
     return render_docx_isolated(path, context, limits=form_limits())
+
+
+def form_text(path: Path, docx: bytes) -> str:
+    """Return a document filled from a Word form as sanitised HTML; one from a form the app does not ship is read in a limited child."""
+    if is_bundled(path.read_bytes()):
+        return docx_to_html(docx)
+    return docx_to_html_isolated(docx, limits=form_limits())
 
 
 def install_form(trust: Trust, kind_name: str, data: bytes) -> str:
