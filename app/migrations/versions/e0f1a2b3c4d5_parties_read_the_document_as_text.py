@@ -1,7 +1,7 @@
 """Each version keeps its text as HTML; a change request says whether its reason may be shared
 
 Revision ID: e0f1a2b3c4d5
-Revises: a1b2c3d4e5f6
+Revises: f1a2b3c4d5e6
 Create Date: 2026-12-01 10:00:00.000000
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e0f1a2b3c4d5"
-down_revision = "a1b2c3d4e5f6"
+down_revision = "f1a2b3c4d5e6"
 branch_labels = None
 depends_on = None
 
