@@ -100,21 +100,26 @@ def _clean(value: Any, field: str, *, multiline: bool, max_length: int) -> str:
 
 def tree_problems(value: Any, where: str, *, multiline: bool = True) -> list[str]:
     """Return a problem for every key or text in nested lists and tables that holds a refused character."""
+    return [f"{field}: {why}" for field, why in tree_field_problems(value, where, multiline=multiline)]
+
+
+def tree_field_problems(value: Any, where: str, *, multiline: bool = True) -> list[tuple[str, str]]:
+    """Return (where, why) for every key or text in nested lists and tables that holds a refused character."""
     problems = []
     if isinstance(value, str):
         found = problem(value, multiline=multiline)
         if found:
-            problems.append(f"{where}: {found}")
+            problems.append((where, found))
     elif isinstance(value, dict):
         for key, item in value.items():
             name = f"{where}.{key}" if where else str(key)
             if isinstance(key, str) and (found := problem(key, multiline=False)):
-                problems.append(f"{where or 'a key'}: the key {key!r} {found}")
+                problems.append((where or "a key", f"the key {key!r} {found}"))
                 continue
-            problems += tree_problems(item, name, multiline=multiline)
+            problems += tree_field_problems(item, name, multiline=multiline)
     elif isinstance(value, list):
         for index, item in enumerate(value, start=1):
-            problems += tree_problems(item, f"{where}[{index}]", multiline=multiline)
+            problems += tree_field_problems(item, f"{where}[{index}]", multiline=multiline)
     return problems
 
 

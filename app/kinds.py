@@ -193,6 +193,12 @@ def kind(name: str) -> Kind:
         raise FieldError([f"unknown document kind {name!r} (known: {', '.join(KINDS)})"]) from None
 
 
+def kinds_used(profile: dict[str, Any]) -> list[str]:
+    """Return the kinds of document the trust uses (its profile's `kinds`, else every kind)."""
+    used = profile.get("kinds") or list(KINDS)
+    return [name for name in KINDS if name in used]
+
+
 def school_key(name: str) -> str:
     """Return how two spellings of one school's name compare equal ("Oakfield  primary" = "Oakfield Primary")."""
     return " ".join(name.split()).casefold()
@@ -412,7 +418,8 @@ def required_variables(spec: Kind) -> list[str]:
         else:
             required.append(named.get(f.name, f.name))
     if spec.name.endswith("contract"):
-        required += ["agreed_date", "review_date", "supervisor.name", "signed.supervisor"]
+        # The agreed and review dates drive reviews from the document's own columns: a form need not print them.
+        required += ["supervisor.name", "signed.supervisor"]
         required += ["supervisees", "signed.supervisees"] if spec.many_supervisees else ["supervisee.name", "signed.supervisee"]
     elif spec.needs_agreement:
         required.append("signed")  # who agreed, and when, on the sealed copy

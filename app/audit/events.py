@@ -44,6 +44,8 @@ class EventType(StrEnum):
     STAFF_CHANGED = "staff_changed"  # name, role or schools changed, or reactivated
     SCHOOL_ADDED = "school_added"
     SCHOOL_CHANGED = "school_changed"  # renamed, (de)activated, or its own defaults changed
+    PROFILE_INSTALLED = "profile_installed"  # `flask trusts install|load`: the whole profile from a TOML file
+    PROFILE_CHANGED = "profile_changed"  # an admin changed the profile on its pages: which fields (details.changed)
     SSO_CONFIGURED = "sso_configured"  # a trust's OpenID provider set or changed (never its secret)
     SSO_REMOVED = "sso_removed"
     SSO_REFUSED = "sso_refused"  # sign-in with a provider refused (why; never the address)

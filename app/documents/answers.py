@@ -14,6 +14,7 @@ from ..extensions import db
 from ..inputs import problem
 from ..jobs import Job, dispatch
 from ..kinds import kind
+from ..trusts.wording import wording_for
 from . import notify
 from .links import LinkRejected, checked, consume, party_link, resolve_link
 from .models import Answer, Decision, Document, Link, LinkPurpose
@@ -64,9 +65,11 @@ def agree_signed_in(document_id: int, email: str, *, confirmed: bool, typed_name
 def _agree(link: Link, *, confirmed: bool, typed_name: str, request: Request,
            staff_user_id: int | None = None) -> Document:
     """Check and record an agreement through a link; when it is the last one, seal the version after commit."""
+    document = link.version.document
+    statement = wording_for(document.trust.profile, document.kind).statement
     problems = {}
     if not confirmed:
-        problems["confirm"] = "Tick the box to confirm you agree this is an accurate record"
+        problems["confirm"] = f"Tick the box to confirm: {statement}"
     if found := problem(typed_name, multiline=False):
         problems["full_name"] = f"Your full name {found}: type it again"
     elif not typed_name.strip():
@@ -77,7 +80,7 @@ def _agree(link: Link, *, confirmed: bool, typed_name: str, request: Request,
         raise AnswerInvalid(problems)
     with transaction():
         document, link = _answer(link, Decision.AGREED, request, typed_name=typed_name.strip()[:200],
-                                 staff_user_id=staff_user_id)
+                                 statement=statement, staff_user_id=staff_user_id)
         version = link.version
         agreed = db.session.scalar(
             select(func.count(Answer.id)).where(Answer.version_id == version.id, Answer.decision == Decision.AGREED)
@@ -125,7 +128,7 @@ def _request_changes(link: Link, *, reason: str, share_reason: bool, request: Re
 
 def _answer(
     link: Link, decision: Decision, request: Request, *, typed_name: str | None = None, reason: str | None = None,
-    reason_shared: bool = False, staff_user_id: int | None = None,
+    reason_shared: bool = False, statement: str | None = None, staff_user_id: int | None = None,
 ) -> tuple[Document, Link]:
     """Lock the document, use up the link, and record the party's answer and its audit event."""
     document = locked_document(link.version.document_id)
@@ -139,6 +142,7 @@ def _answer(
             typed_name=typed_name,
             reason=reason,
             reason_shared=reason_shared,
+            statement=statement,
             answered_at=link.used_at,
             ip=request.ip,
             user_agent=(request.user_agent or "")[:500] or None,
@@ -152,6 +156,8 @@ def _answer(
         details["reason_shared"] = reason_shared
     if staff_user_id is not None:  # answered from the dashboard while signed in, not through the emailed link
         details |= {"via": "staff_session", "staff_user": staff_user_id}
+    if statement:
+        details["statement"] = statement
     audit.record(
         EventType(decision.value),
         document_id=document.id,

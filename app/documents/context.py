@@ -217,4 +217,5 @@ def _party(party: Party, answer: Answer, sent: datetime | None, viewed: datetime
         agreed_at=timestamp(answer.answered_at),
         ip=answer.ip or UNKNOWN,
         user_agent=answer.user_agent or UNKNOWN,
+        statement=answer.statement or UNKNOWN,
     )

@@ -12,9 +12,10 @@ from ..audit import EventType
 from ..db import transaction
 from ..extensions import db
 from ..jobs import Job, dispatch
-from ..kinds import FieldError, Kind, kind, resolve_fields, terms_of
+from ..kinds import FieldError, Kind, kind, kinds_used, resolve_fields, terms_of
 from ..trusts.models import Trust
 from ..trusts.schools import profile_for
+from ..trusts.wording import document_name
 from .context import long_date
 from .links import issue_link
 from .models import Document, DocumentVersion, LinkPurpose, Party
@@ -86,6 +87,8 @@ def _check_people_and_form(spec: Kind, trust: Trust, supervisor: Person | None, 
     emails = [p.email for p in ([supervisor] if supervisor else []) + supervisees]
     if len(set(emails)) != len(emails):
         problems.append("each person must have their own email address")
+    if spec.name not in kinds_used(trust.profile):
+        problems.append(f"trust {trust.slug!r} does not use {spec.name} documents (its profile's kinds)")
     if not template_path(trust.template_for(spec.name)).is_file():
         problems.append(f"trust {trust.slug!r} has no form for {spec.name}")
     if spec.answered_online and not trust.profile.get("audit", {}).get("questions"):
@@ -104,7 +107,7 @@ def unsaved_document(
     document = Document(
         trust=trust,
         kind=spec.name,
-        title=f"{spec.title}{when}: {names}"[:200],
+        title=f"{document_name(trust.profile, spec.name)}{when}: {names}"[:200],
         state=State.AWAITING_ANSWERS if spec.answered_online else State.PREPARING,
         author_name=author.name,
         author_email=author.email,

@@ -208,6 +208,8 @@ class Answer(db.Model):  # type: ignore[name-defined]
     reason: Mapped[str | None] = mapped_column(Text)
     # The requester let the other parties read their reason (else they are told only who asked).
     reason_shared: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # What the party agreed to, in the trust's words for the kind as they were when they agreed.
+    statement: Mapped[str | None] = mapped_column(String(300))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(500))

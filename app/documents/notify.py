@@ -10,6 +10,7 @@ from ..extensions import db
 from ..kinds import kind
 from ..mail import queue_email
 from ..offers import field_changes, label_of
+from ..trusts.wording import wording_for
 from .context import long_date
 from .models import Document, DocumentVersion, Link, Party
 from .queries import changes_since_seen, shown
@@ -36,6 +37,12 @@ def email_context(document: Document, version: DocumentVersion, party: Party, **
     return context
 
 
+def with_opening(context: dict[str, Any], document: Document, opening: str) -> dict[str, Any]:
+    """Return an email's context with its opening lines in the trust's wording for the document's kind."""
+    values = {"author": context["author_name"], **context}
+    return {**context, "opening": wording_for(document.trust.profile, document.kind).opening(opening, values)}
+
+
 def email_link(link: Link, template: str, **extra: Any) -> None:
     """Queue the email carrying a party's personal link (its token is signed when the email is built).
 
@@ -57,13 +64,15 @@ def email_link(link: Link, template: str, **extra: Any) -> None:
                 "changes": [(label_of(spec, profile, name), shown(old), shown(new))
                             for name, old, new in field_changes(spec, previous.version.fields, version.fields)],
             }
+    opening = "answer_reminder" if template == "reminder" and extra.get("purpose") == "answer" else template
+    context = email_context(document, version, party, expires=link.expires_at, **extra)
     queue_email(
         template,
         to_name=party.name,
         to_email=party.email,
         document_id=version.document_id,
         link=(LINK_KIND, link.id),
-        context=email_context(version.document, version, party, expires=link.expires_at, **extra),
+        context=with_opening(context, document, opening),
     )
 
 
@@ -83,7 +92,7 @@ def email_issued(document: Document, version: DocumentVersion, party: Party) -> 
         to_email=party.email,
         document_id=document.id,
         attachment=(version.pdf_file, f"{document.reference}-v{version.number}.pdf"),
-        context=email_context(document, version, party),
+        context=with_opening(email_context(document, version, party), document, "issued"),
     )
 
 

@@ -16,6 +16,7 @@ from ..kinds import Kind, resolve_fields
 from ..trusts.forms import render_form
 from ..trusts.models import Trust
 from ..trusts.schools import profile_for
+from ..trusts.wording import document_name
 from .context import form_context
 from .create import unsaved_document
 from .pages import CachedPdf, page_count
@@ -49,7 +50,7 @@ def preview(
     with db.session.no_autoflush:
         document = unsaved_document(trust, spec, supervisor, supervisees, resolved, author)
         document.id = 0
-        document.title = f"{spec.title} (preview)"
+        document.title = f"{document_name(trust.profile, spec.name)} (preview)"
         version = document.versions[0]
         version.id = 0
         context = form_context(document, version, final=False)

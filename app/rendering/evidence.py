@@ -51,6 +51,7 @@ class EvidenceParty:
     agreed_at: str
     ip: str
     user_agent: str
+    statement: str = "—"  # what they agreed to, in the trust's words
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def evidence_pdf(evidence: Evidence, *, font_dir: Path, pagesize: tuple[float, f
     story.append(_Heading(wording.PARTIES_HEADING, styles["h2"], level=1))
     for party in evidence.parties:
         values = (party.name, party.email, party.role, party.sent_at, party.first_viewed_at, party.agreed_at,
-                  party.ip, party.user_agent)
+                  party.statement, party.ip, party.user_agent)
         rows = list(zip(wording.PARTY_ROWS, values, strict=True))
         story.append(_table(width, styles, rows, caption=f"{party.role}: {party.name}", mono={"IP address"}))
         story.append(Spacer(1, 4))

@@ -19,6 +19,7 @@ PARTY_ROWS = (
     "Link sent",
     "First viewed",
     "Agreed",
+    "Statement agreed to",
     "IP address",
     "User agent",
 )

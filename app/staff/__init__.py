@@ -4,14 +4,25 @@ from flask import Flask
 
 from ..documents.notify import REVISE_KIND
 from ..mail import register_link
-from . import agree_views, create_views, document_views, people_views, review_views, settings_views, sign_in_views
+from . import (
+    agree_views,
+    create_views,
+    document_views,
+    people_views,
+    profile_views,
+    review_views,
+    settings_views,
+    sign_in_views,
+)
 from .auth import init_app as init_auth
 from .blueprint import bp
 from .cli import users_cli
 from .document_views import revise_url
 
-__all__ = ["agree_views", "create_views", "document_views", "init_app", "people_views", "review_views",
-           "settings_views", "sign_in_views"]
+__all__ = [
+    "agree_views", "create_views", "document_views", "init_app", "people_views", "profile_views", "review_views",
+    "settings_views", "sign_in_views",
+]
 
 
 def init_app(app: Flask) -> None:

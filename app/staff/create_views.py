@@ -15,7 +15,7 @@ from ..documents.pages import page_count, page_png
 from ..documents.people import Person
 from ..documents.preview import cached_preview, preview
 from ..inputs import lines_allowed
-from ..kinds import KINDS, FieldError, resolve_fields
+from ..kinds import KINDS, FieldError, kinds_used, resolve_fields
 from ..rendering import RenderError
 from ..trusts.form_use import offer_for
 from . import access
@@ -31,14 +31,15 @@ PREVIEWS_KEPT = 10  # the newest previews a session may see the pages of
 @access.allowed(access.can_create)
 def create() -> str:
     """Choose which kind of document to create."""
-    return render_template("staff/create.html", kinds=KINDS)
+    used = kinds_used(current_user.trust.profile)
+    return render_template("staff/create.html", kinds={name: KINDS[name] for name in used})
 
 
 @bp.get("/create/<kind_name>")
 @access.allowed(access.can_create)
 def create_kind(kind_name: str) -> Any:
     """Show a document's form filled in from the trust's defaults (or from a contract being followed)."""
-    if kind_name not in KINDS:
+    if kind_name not in kinds_used(current_user.trust.profile):
         abort(404)
     spec = KINDS[kind_name]
     profile = current_user.trust.profile
@@ -53,7 +54,7 @@ def create_kind(kind_name: str) -> Any:
 @access.allowed(access.can_create)
 def create_kind_submit(kind_name: str) -> Any:
     """Preview the filled-in document as page images, go back to edit it, or send it."""
-    if kind_name not in KINDS:
+    if kind_name not in kinds_used(current_user.trust.profile):
         abort(404)
     spec = KINDS[kind_name]
     profile = current_user.trust.profile

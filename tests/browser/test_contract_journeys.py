@@ -28,10 +28,10 @@ def agree_from_email(new_page: Any, mailbox: Any, person: tuple[str, str], count
     page = new_page()
     page.goto(mailbox.link(mailbox.to(email, ASK, count=count)[-1]))
     expect(page.get_by_text(f"{name}, you are asked to read this")).to_be_visible()
-    page.get_by_label("I agree this is an accurate record").check()
+    page.get_by_label("I have read and agree to this supervision contract").check()
     page.get_by_label("Type your full name").fill(name)
     page.get_by_role("button", name="Agree", exact=True).click()
-    expect(heading(page)).to_have_text("You have agreed this record")
+    expect(heading(page)).to_have_text("You have agreed this supervision contract")
 
 
 def state_tag(page: Any) -> Any:
@@ -95,11 +95,11 @@ def test_admin_creates_a_contract_both_agree_and_the_admin_downloads_it_sealed(
     sign_in(page, admin[1])
     expect(page.get_by_text("Nothing needs your attention.")).to_be_visible()
 
-    # Create → Supervision contract: an empty form is refused with an error summary linking to each field.
+    # Create → Safeguarding Supervision Contract (the trust's name for its contract): an empty form is refused with an error summary linking to each field.
     page.get_by_role("link", name="Create", exact=True).click()
     expect(heading(page)).to_have_text("Create a document")
-    page.get_by_role("link", name="Supervision contract", exact=True).click()
-    expect(heading(page)).to_have_text("New supervision contract")
+    page.get_by_role("link", name="Safeguarding Supervision Contract", exact=True).click()
+    expect(heading(page)).to_have_text("New Safeguarding Supervision Contract")
     page.get_by_role("button", name="Preview").click()
     summary = page.get_by_role("alert").filter(has_text="There is a problem")
     expect(summary).to_be_visible()
@@ -126,14 +126,14 @@ def test_admin_creates_a_contract_both_agree_and_the_admin_downloads_it_sealed(
     with page.expect_response(lambda r: r.request.method == "POST" and "/staff/create/" in r.url) as preview:
         page.get_by_role("button", name="Preview").click()
     assert preview.value.status == 200
-    expect(heading(page)).to_have_text("Check the supervision contract before you send it")
+    expect(heading(page)).to_have_text("Check the Safeguarding Supervision Contract before you send it")
     first_page = page.get_by_role("img", name=re.compile(r"^Page 1 of \d+ of the preview$"))
     expect(first_page).to_be_visible()
     page.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
     page.get_by_role("button", name="Send").click()
 
     expect(page.get_by_text("has been created and sent.")).to_be_visible()
-    expect(heading(page)).to_have_text(re.compile("Supervision contract"))
+    expect(heading(page)).to_have_text(re.compile("Safeguarding Supervision Contract"))
     expect(state_tag(page)).to_have_text("Awaiting agreement")
     document_url = page.url
     parties = page.get_by_role("table", name="Parties and their status")

@@ -30,7 +30,7 @@ def test_the_signing_page_fits_a_320_pixel_phone_and_can_be_agreed_there(
 ):
     phone = new_page(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
     phone.goto(signing_link(runner, mailbox))
-    expect(phone.get_by_role("heading", level=1)).to_contain_text("Supervision contract")
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Safeguarding Supervision Contract")  # Heart of Mercia's own name for it
     first_page = phone.get_by_role("img", name="Page 1 of", exact=False).first
     first_page.scroll_into_view_if_needed()
     expect(first_page).to_be_visible()
@@ -38,11 +38,11 @@ def test_the_signing_page_fits_a_320_pixel_phone_and_can_be_agreed_there(
     assert scroll_width(phone) <= 320, "the page scrolls sideways on a 320px screen"
     screenshot(phone, "signing-phone.png")
 
-    phone.get_by_label("I agree this is an accurate record").tap()
-    expect(phone.get_by_label("I agree this is an accurate record")).to_be_checked()
+    phone.get_by_label("I have read and agree to this supervision contract").tap()
+    expect(phone.get_by_label("I have read and agree to this supervision contract")).to_be_checked()
     phone.get_by_label("Type your full name").fill(SUPERVISEE[0])
     phone.get_by_role("button", name="Agree", exact=True).tap()
-    expect(phone.get_by_role("heading", level=1)).to_have_text("You have agreed this record")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("You have agreed this supervision contract")
     assert scroll_width(phone) <= 320
 
 

@@ -84,7 +84,7 @@ def test_record_actions_are_reviewed_at_the_next_session(app, runner, client, ma
     # The pair's next agenda lists it for review, and goes out as an attached PDF.
     agenda = create(runner, "agenda create", "--supervisor", SUPERVISOR, "--supervisee", SAM, "--set", "session_date=2026-11-25")
     assert wait(lambda: state(app, agenda) == "issued")
-    message = mailbox.to("sam@example.org", "Supervision agenda")[0]
+    message = mailbox.to("sam@example.org", "Safeguarding Supervision Agenda")[0]  # the trust's name for it
     attachment = next(message.iter_attachments())
     assert "Make early help referral" in pdf_text(attachment.get_content())
 

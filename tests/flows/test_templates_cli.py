@@ -121,6 +121,42 @@ def test_a_bad_profile_is_refused_field_by_field(runner, trusts, tmp_path):
     assert result.exit_code != 0 and "cannot be read" in result.output
 
 
+def test_the_profiles_terms_kinds_sections_and_wording_are_checked_field_by_field(runner, trusts, tmp_path):
+    profile = tmp_path / "bad.toml"
+    source = (ROOT / "document_templates" / "trusts" / "inspire.toml").read_text(encoding="utf-8")
+    source = source.replace('name = "Inspire Education Trust"\n', 'name = "Inspire Education Trust"\nkinds = ["contract", "memo"]\n')
+    profile.write_text(source.replace("\n[templates]\n", """
+[terms.venue]
+label = "Where we meet"
+colour = "blue"
+
+[terms.parking]
+label = "Parking"
+
+[wording.contract]
+statement = "We have read and accept the terms above"
+openings = { agree_request = "{author} sends {attachment}" }
+
+[templates]
+""").replace('"AOB",\n]', '"AOB",\n  { title = "Wellbeing", actions = "yes" },\n]'), encoding="utf-8")
+    result = runner.invoke(args=["trusts", "install", str(profile)])
+    assert result.exit_code != 0
+    for message in ("kinds: unknown kind 'memo'", "terms.venue: unknown keys colour",
+                    "terms.parking: no term of this name in [defaults]", "record.sections[7].actions: must be true or false",
+                    "wording.contract.openings.agree_request: unknown placeholder {attachment}"):
+        assert message in result.output, (message, result.output)
+    assert "wording.contract.statement" not in result.output  # a trust's own statement is fine
+
+
+def test_a_contract_form_need_not_print_its_dates(runner, trusts, tmp_path):
+    path = form(tmp_path, SOUND_CONTRACT[0], "We meet {{ terms.frequency }}.", SOUND_CONTRACT[2])
+    check = runner.invoke(args=["templates", "check", str(path), "--kind", "contract"])
+    assert check.exit_code == 0, check.output
+    shown = runner.invoke(args=["kinds", "show", "contract"])
+    must_show = next(line for line in shown.output.splitlines() if line.startswith("the form must show:"))
+    assert "agreed_date" not in must_show and "review_date" not in must_show
+
+
 def test_kinds_show_prints_fields_and_variables(runner, trusts):
     result = runner.invoke(args=["kinds", "show", "record", "--trust", "heart-of-mercia"])
     assert result.exit_code == 0, result.output

@@ -81,7 +81,7 @@ def test_signing_pages_from_the_link_to_the_download(app, runner, client, mailbo
     assert done.status_code == 303
     thanks = client.get(done.headers["Location"])
     check_page(thanks.text)
-    assert "You have agreed this record" in thanks.text and "govuk-panel" in thanks.text
+    assert "You have agreed this supervision contract" in thanks.text and "govuk-panel" in thanks.text
 
     reopened = client.get(path_of(sam))  # the link now opens what was agreed, read-only
     assert reopened.status_code == 200

@@ -93,6 +93,11 @@ def routes(world: dict[str, Any]) -> list[tuple[str, str]]:
         ("POST", f"/staff/schools/{world['school']}/active"),
         ("POST", f"/staff/people/{world['user']}/deactivate"),
         ("POST", f"/staff/people/{world['user']}/reactivate"),
+        # The trust's profile and wording (admins only, each for their own trust).
+        ("GET", "/staff/profile"),
+        ("POST", "/staff/profile"),  # an admin's empty form is refused field by field: nothing changes
+        ("GET", "/staff/profile/wording/contract"),
+        ("POST", "/staff/profile/wording/contract"),  # blank fields: Countersign's wording, for their own trust
     ]
 
 
@@ -100,20 +105,24 @@ def routes(world: dict[str, Any]) -> list[tuple[str, str]]:
 ADMIN_PAGES = [200, 400, 200, 400, 200, 200, 400, 200, 400, 303, 303, 303]
 FOREIGN_ADMIN_PAGES = [200, 400, 404, 404, 200, 200, 400, 404, 404, 404, 404, 404]
 NOT_ADMIN = [403] * 12
+# The profile pages, last in routes(): an admin's empty profile form is refused field by field; a blank wording
+# form saves Countersign's wording for their own trust.
+PROFILE_PAGES = [200, 400, 200, 303]
+NOT_ADMIN_PROFILE = [403] * 4
 EXPECTED = {
     # role: status for each route above, in order
     "admin": [200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404, 404, 404, 404,
-             *ADMIN_PAGES],
+             *ADMIN_PAGES, *PROFILE_PAGES],
     "lead": [200, 200, 200, 200, 200, 403, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404, 404, 404, 404,
-            *NOT_ADMIN],
+            *NOT_ADMIN, *NOT_ADMIN_PROFILE],
     "other_lead": [200, 200, 404, 200, 200, 403, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404, 404, 404, 404,
-                  *NOT_ADMIN],
+                  *NOT_ADMIN, *NOT_ADMIN_PROFILE],
     "party": [200, 200, 200, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 200, 404, 200, 400, 303,
-             *NOT_ADMIN],
+             *NOT_ADMIN, *NOT_ADMIN_PROFILE],
     "bystander": [200, 200, 404, 403, 403, 403, 404, 404, 404, 404, 404, 403, 403, 403, 200, 404, 404, 404, 404,
-                 *NOT_ADMIN],
+                 *NOT_ADMIN, *NOT_ADMIN_PROFILE],
     "other_trust": [200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404, 404, 404, 404,
-                   *FOREIGN_ADMIN_PAGES],
+                   *FOREIGN_ADMIN_PAGES, *PROFILE_PAGES],
 }
 
 

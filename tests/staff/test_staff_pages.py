@@ -45,7 +45,7 @@ def test_create_preview_send(app, client, mailbox, lead, parties):
     data = {"csrf_token": token, "action": "preview", **parties, "school": "Oakfield Primary School",
             "term-venue": "The library"}
     preview = client.post("/staff/create/contract", data=data)
-    assert preview.status_code == 200 and "Check the supervision contract" in preview.text
+    assert preview.status_code == 200 and "Check the Safeguarding Supervision Contract" in preview.text
     image = re.search(r'src="(/staff/preview/[0-9a-f]+/1\.png)"', preview.text).group(1)
     assert client.get(image).data.startswith(b"\x89PNG")
     assert app.test_client().get(image).status_code in (302, 404)  # previews are the maker's alone
