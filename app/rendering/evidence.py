@@ -23,6 +23,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from . import wording
+from .summaries import browser_and_system
 
 # Characters no PDF text should carry; a hostile user agent may contain them.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -41,7 +42,8 @@ _fonts_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class EvidenceParty:
-    """One party's agreement, each value already formatted ("—" when unknown)."""
+    """One party's agreement, each value already formatted ("—" when unknown) but the user agent, which the
+    page summarises (browser and system)."""
 
     name: str
     email: str
@@ -99,7 +101,7 @@ def evidence_pdf(evidence: Evidence, *, font_dir: Path, pagesize: tuple[float, f
     story.append(_Heading(wording.PARTIES_HEADING, styles["h2"], level=1))
     for party in evidence.parties:
         values = (party.name, party.email, party.role, party.sent_at, party.first_viewed_at, party.agreed_at,
-                  party.ip, party.user_agent)
+                  party.ip, browser_and_system(party.user_agent))
         rows = list(zip(wording.PARTY_ROWS, values, strict=True))
         story.append(_table(width, styles, rows, caption=f"{party.role}: {party.name}", mono={"IP address"}))
         story.append(Spacer(1, 4))
