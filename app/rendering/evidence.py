@@ -25,7 +25,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 
 from . import wording
 from .summaries import browser_and_system
-from .tagging import Tagger, TaggedParagraph, tag_pdf, tagged
+from .tagging import TaggedParagraph, Tagger, tag_pdf, tagged
 
 # Characters no PDF text should carry; a hostile user agent may contain them.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")

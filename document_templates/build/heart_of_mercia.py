@@ -19,9 +19,9 @@ from .common import (
     headings,
     merge_row,
     new_form,
-    repeat_header,
     note,
     para,
+    repeat_header,
     shade,
     signature,
     tag_paragraph,
@@ -29,7 +29,15 @@ from .common import (
     vmerge,
     write,
 )
-from .generic import ANSWERS_CAPTION, SESSION_CAPTION, actions_table, details, questions_table, signature_table
+from .generic import (
+    ANSWERS_CAPTION,
+    SESSION_CAPTION,
+    actions_table,
+    details,
+    questions_table,
+    signature_table,
+)
+
 
 def title_heading(cell: _Cell, text: str) -> None:
     """Write the form's title as the policy prints it, in the table's first row, as Heading 1."""

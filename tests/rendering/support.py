@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
-from docx.oxml.ns import qn
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parents[2]
