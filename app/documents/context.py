@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..kinds import kind, record_sections
-from ..rendering import Evidence, EvidenceParty
+from ..rendering import Evidence, EvidenceParty, uk_time
 from .actions import open_actions_for
 from .models import Answer, Decision, Document, DocumentVersion, Link, LinkPurpose, Party
 from .queries import latest_of_pair
@@ -35,8 +35,8 @@ def uk_time(value: datetime) -> str:
 
 
 def timestamp(value: datetime | None) -> str:
-    """Format a moment for the evidence page, in UTC to the second."""
-    return UNKNOWN if value is None else f"{value:%d %B %Y, %H:%M:%S} UTC"
+    """Format a moment for the evidence page: UK time with its offset, then UTC, to the second."""
+    return uk_time(value)
 
 
 def agreements(version: DocumentVersion) -> dict[int, Answer]:

@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c8d9e0f1a2b3"
-down_revision = "e0f1a2b3c4d5"  # after people-admin's, merged into main first
+down_revision = "e0f1a2b3c4d5"  # after the parties' text
 branch_labels = None
 depends_on = None
 
