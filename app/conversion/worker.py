@@ -22,9 +22,10 @@ from .libreoffice import Installation, python_env
 
 log = logging.getLogger(__name__)
 
-# writer_pdf_Export's FilterData: SelectPdfVersion=2 is PDF/A-2b.
+# writer_pdf_Export's FilterData: SelectPdfVersion=2 is PDF/A-2b; UseTaggedPDF keeps headings and table
+# header cells in the PDF's structure tree (PDF/A-2b alone does not promise one).
 PDF_FILTER = "writer_pdf_Export"
-PDF_OPTIONS = ["SelectPdfVersion=2"]
+PDF_OPTIONS = ["SelectPdfVersion=2", "UseTaggedPDF=true"]
 # Without an import filter LibreOffice opens any bytes it can, e.g. as plain text.
 DOCX_FILTER = "MS Word 2007 XML"
 

@@ -16,7 +16,7 @@ from ..jobs import Job, dispatch
 from ..kinds import kind
 from ..trusts.wording import wording_for
 from . import notify
-from .links import consume, resolve_link
+from .links import LinkRejected, checked, consume, party_link, resolve_link
 from .models import Answer, Decision, Document, Link, LinkPurpose
 from .people import Request, party_label
 from .records import locked_document
@@ -44,8 +44,27 @@ def names_match(typed: str, expected: str) -> bool:
 
 
 def agree(token: str, *, confirmed: bool, typed_name: str, request: Request) -> Document:
-    """Record a party's agreement; when it is the last one, seal the version after commit."""
-    link = resolve_link(token, LinkPurpose.AGREE)
+    """Record a party's agreement through their personal link; when it is the last one, seal the version after commit."""
+    return _agree(resolve_link(token, LinkPurpose.AGREE), confirmed=confirmed, typed_name=typed_name, request=request)
+
+
+def agree_signed_in(document_id: int, email: str, *, confirmed: bool, typed_name: str, request: Request,
+                    staff_user_id: int) -> Document:
+    """Record the agreement of a signed-in member of staff who is a party, as their personal link would.
+
+    It uses up the link they were emailed, with the same checks (the link must still be answerable,
+    the tick, their name typed as on the document); the audit event says it came from a staff session.
+    """
+    link = party_link(document_id, email)
+    if link is None:
+        raise LinkRejected("unknown")
+    return _agree(checked(link, LinkPurpose.AGREE), confirmed=confirmed, typed_name=typed_name, request=request,
+                  staff_user_id=staff_user_id)
+
+
+def _agree(link: Link, *, confirmed: bool, typed_name: str, request: Request,
+           staff_user_id: int | None = None) -> Document:
+    """Check and record an agreement through a link; when it is the last one, seal the version after commit."""
     document = link.version.document
     statement = wording_for(document.trust.profile, document.kind).statement
     problems = {}
@@ -60,8 +79,8 @@ def agree(token: str, *, confirmed: bool, typed_name: str, request: Request) -> 
     if problems:
         raise AnswerInvalid(problems)
     with transaction():
-        document, link = _answer(token, Decision.AGREED, request, typed_name=typed_name.strip()[:200],
-                                 statement=statement)
+        document, link = _answer(link, Decision.AGREED, request, typed_name=typed_name.strip()[:200],
+                                 statement=statement, staff_user_id=staff_user_id)
         version = link.version
         agreed = db.session.scalar(
             select(func.count(Answer.id)).where(Answer.version_id == version.id, Answer.decision == Decision.AGREED)
@@ -73,9 +92,25 @@ def agree(token: str, *, confirmed: bool, typed_name: str, request: Request) -> 
     return document
 
 
-def request_changes(token: str, *, reason: str, request: Request) -> Document:
-    """Record a party's request for changes and tell the author."""
-    resolve_link(token, LinkPurpose.AGREE)
+def request_changes(token: str, *, reason: str, share_reason: bool, request: Request) -> Document:
+    """Record a party's request for changes through their personal link and tell the author."""
+    return _request_changes(resolve_link(token, LinkPurpose.AGREE), reason=reason, share_reason=share_reason,
+                            request=request)
+
+
+def request_changes_signed_in(document_id: int, email: str, *, reason: str, share_reason: bool, request: Request,
+                              staff_user_id: int) -> Document:
+    """Record a signed-in party's request for changes, as their personal link would (and using it up)."""
+    link = party_link(document_id, email)
+    if link is None:
+        raise LinkRejected("unknown")
+    return _request_changes(checked(link, LinkPurpose.AGREE), reason=reason, share_reason=share_reason,
+                            request=request, staff_user_id=staff_user_id)
+
+
+def _request_changes(link: Link, *, reason: str, share_reason: bool, request: Request,
+                     staff_user_id: int | None = None) -> Document:
+    """Check and record a request for changes; the other parties see who asked (and why, if shared)."""
     if found := problem(reason, multiline=True):
         raise AnswerInvalid({"reason": f"What needs to change {found}: remove it and try again"})
     reason = reason.strip()
@@ -84,20 +119,20 @@ def request_changes(token: str, *, reason: str, request: Request) -> Document:
     if len(reason) > MAX_TEXT:
         raise AnswerInvalid({"reason": "Keep the reason under 5,000 characters"})
     with transaction():
-        document, link = _answer(token, Decision.CHANGES_REQUESTED, request, reason=reason)
+        document, link = _answer(link, Decision.CHANGES_REQUESTED, request, reason=reason, reason_shared=share_reason,
+                                 staff_user_id=staff_user_id)
         document.move_to(State.CHANGES_REQUESTED)
         notify.email_changes_requested(document, link.version, link.party, reason)
     return document
 
 
 def _answer(
-    token: str, decision: Decision, request: Request, *, typed_name: str | None = None, reason: str | None = None,
-    statement: str | None = None,
+    link: Link, decision: Decision, request: Request, *, typed_name: str | None = None, reason: str | None = None,
+    reason_shared: bool = False, statement: str | None = None, staff_user_id: int | None = None,
 ) -> tuple[Document, Link]:
     """Lock the document, use up the link, and record the party's answer and its audit event."""
-    link = resolve_link(token, LinkPurpose.AGREE)
     document = locked_document(link.version.document_id)
-    link = consume(token, LinkPurpose.AGREE)
+    link = consume(link, LinkPurpose.AGREE)
     db.session.add(
         Answer(
             party=link.party,
@@ -106,6 +141,7 @@ def _answer(
             decision=decision,
             typed_name=typed_name,
             reason=reason,
+            reason_shared=reason_shared,
             statement=statement,
             answered_at=link.used_at,
             ip=request.ip,
@@ -116,6 +152,10 @@ def _answer(
     details: dict[str, Any] = {"version": link.version.number}
     if typed_name:
         details["typed_name"] = typed_name
+    if decision is Decision.CHANGES_REQUESTED:
+        details["reason_shared"] = reason_shared
+    if staff_user_id is not None:  # answered from the dashboard while signed in, not through the emailed link
+        details |= {"via": "staff_session", "staff_user": staff_user_id}
     if statement:
         details["statement"] = statement
     audit.record(
@@ -142,7 +182,7 @@ def answer_audit(token: str, *, answers: list[dict[str, str]], respondent_name: 
         raise AnswerInvalid(problems)
     with transaction():
         document = locked_document(link.version.document_id)
-        link = consume(token, LinkPurpose.ANSWER)
+        link = consume(link, LinkPurpose.ANSWER)
         version = link.version
         assert link.used_at is not None
         version.fields = {

@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..kinds import kind, record_sections
-from ..rendering import Evidence, EvidenceParty
+from ..rendering import Evidence, EvidenceParty, uk_time
 from .actions import open_actions_for
 from .models import Answer, Decision, Document, DocumentVersion, Link, LinkPurpose, Party
 from .queries import latest_of_pair
 from .states import State
 
 UNKNOWN = "—"
+UK = ZoneInfo("Europe/London")
 
 
 def long_date(value: date | datetime | str) -> str:
@@ -26,9 +28,15 @@ def long_date(value: date | datetime | str) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def uk_time(value: datetime) -> str:
+    """Format a moment as people in England read it: 1 December 2026 at 10:15 GMT (or BST in summer)."""
+    local = value.astimezone(UK)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M} {local:%Z}"
+
+
 def timestamp(value: datetime | None) -> str:
-    """Format a moment for the evidence page, in UTC to the second."""
-    return UNKNOWN if value is None else f"{value:%d %B %Y, %H:%M:%S} UTC"
+    """Format a moment for the evidence page: UK time with its offset, then UTC, to the second."""
+    return uk_time(value)
 
 
 def agreements(version: DocumentVersion) -> dict[int, Answer]:

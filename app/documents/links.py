@@ -32,6 +32,8 @@ REQUEST_TEMPLATES = {LinkPurpose.AGREE: "agree_request", LinkPurpose.ANSWER: "an
 # The state a document must be in for each kind of link to be worth chasing or resending.
 AWAITING = {LinkPurpose.AGREE: State.AWAITING_AGREEMENT, LinkPurpose.ANSWER: State.AWAITING_ANSWERS}
 # Rejections of tokens that name no link row, counted rather than logged.
+# Refusals after which the link still opens the version read-only (see readable_link).
+READABLE = frozenset({"used", "changes_requested"})
 NOISE = {"invalid": Noise.LINK_INVALID, "unknown": Noise.LINK_UNKNOWN, "expired": Noise.LINK_EXPIRED}
 
 
@@ -40,6 +42,7 @@ LINK_PAGE_LOADS = (
     joinedload(Link.party),
     joinedload(Link.version).joinedload(DocumentVersion.document).joinedload(Document.trust),
     joinedload(Link.version).joinedload(DocumentVersion.pdf_file),
+    joinedload(Link.version).joinedload(DocumentVersion.text_file),
     joinedload(Link.version).joinedload(DocumentVersion.sealed_file),
 )
 
@@ -144,6 +147,11 @@ def resolve_link(token: str, purpose: LinkPurpose) -> Link:
     link = db.session.scalar(select(Link).where(Link.id == link_id).options(*LINK_PAGE_LOADS))
     if link is None or link.purpose != purpose or not hmac.compare_digest(link.nonce, nonce):
         raise LinkRejected("unknown")
+    return checked(link, purpose)
+
+
+def checked(link: Link, purpose: LinkPurpose) -> Link:
+    """Return a genuine link if it can be used now, or raise LinkRejected saying why not."""
     version = link.version
     document = version.document
     if document.state is State.CANCELLED:
@@ -154,6 +162,44 @@ def resolve_link(token: str, purpose: LinkPurpose) -> Link:
     if reason is not None:
         raise LinkRejected(reason, document, link)
     return link
+
+
+def readable_link(token: str) -> tuple[Link, bool]:
+    """Return the agree link a token stands for and whether it can still answer.
+
+    Once answered, or while the document waits on someone's change request, the link still opens
+    the version to read until it expires; otherwise raise LinkRejected as resolve_link does.
+    """
+    try:
+        return resolve_link(token, LinkPurpose.AGREE), True
+    except LinkRejected as exc:
+        if not still_readable(exc):
+            raise
+        assert exc.link is not None
+        return exc.link, False
+
+
+def still_readable(exc: LinkRejected) -> bool:
+    """Return whether a link refused for answering may still be read: answered (or waiting on a change request), not expired."""
+    link = exc.link
+    if link is None or exc.reason not in READABLE or link.revoked_at is not None or link.expires_at <= utcnow():
+        return False
+    return exc.reason == "changes_requested" or link.used_at is not None
+
+
+def party_link(document_id: int, email: str) -> Link | None:
+    """Return the newest agree link to a document's current version of the party with this address, if sent."""
+    return db.session.scalar(
+        select(Link)
+        .join(Party, Party.id == Link.party_id)
+        .join(DocumentVersion, DocumentVersion.id == Link.version_id)
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(Document.id == document_id, DocumentVersion.number == Document.current_version,
+               Party.email == email.strip().lower(), Link.purpose == LinkPurpose.AGREE, Link.revoked_at.is_(None))
+        .order_by(Link.id.desc())
+        .limit(1)
+        .options(*LINK_PAGE_LOADS)
+    )
 
 
 def _refusal(link: Link, purpose: LinkPurpose, version: DocumentVersion, document: Document) -> str | None:
@@ -175,9 +221,10 @@ def _refusal(link: Link, purpose: LinkPurpose, version: DocumentVersion, documen
     return next((reason for failed, reason in checks if failed), None)
 
 
-def consume(token: str, purpose: LinkPurpose) -> Link:
-    """Re-check the link inside the transaction and use up its nonce exactly once."""
-    link = resolve_link(token, purpose)
+def consume(link: Link, purpose: LinkPurpose) -> Link:
+    """Re-check the link inside the transaction (its document locked) and use up its nonce exactly once."""
+    db.session.refresh(link)
+    link = checked(link, purpose)
     used = db.session.execute(
         update(Link)
         .where(Link.id == link.id, Link.used_at.is_(None), Link.revoked_at.is_(None))

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
@@ -132,6 +132,8 @@ class DocumentVersion(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     docx_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     pdf_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    # The same render as the PDF, as sanitised HTML: the signing page's text of the document.
+    text_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     seal_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -149,6 +151,7 @@ class DocumentVersion(db.Model):  # type: ignore[name-defined]
     form: Mapped[TrustForm | None] = relationship()
     docx_file: Mapped[StoredFile | None] = relationship(foreign_keys=[docx_file_id])
     pdf_file: Mapped[StoredFile | None] = relationship(foreign_keys=[pdf_file_id])
+    text_file: Mapped[StoredFile | None] = relationship(foreign_keys=[text_file_id])
     final_docx_file: Mapped[StoredFile | None] = relationship(foreign_keys=[final_docx_file_id])
     sealed_file: Mapped[StoredFile | None] = relationship(foreign_keys=[sealed_file_id])
 
@@ -208,6 +211,8 @@ class Answer(db.Model):  # type: ignore[name-defined]
     decision: Mapped[Decision] = mapped_column(_stored_as_text(Decision, 30))
     typed_name: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
+    # The requester let the other parties read their reason (else they are told only who asked).
+    reason_shared: Mapped[bool] = mapped_column(default=False, server_default=false())
     # What the party agreed to, in the trust's words for the kind as they were when they agreed.
     statement: Mapped[str | None] = mapped_column(String(300))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

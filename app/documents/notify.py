@@ -13,10 +13,12 @@ from ..offers import field_changes, label_of
 from ..trusts.wording import wording_for
 from .context import long_date
 from .models import Document, DocumentVersion, Link, Party
-from .queries import shown
+from .queries import changes_since_seen, shown
 
 # The kind under which emails refer to a personal link row (see app.mail.links).
 LINK_KIND = "document_link"
+# The kind under which an email to the author links to a document's revise page (the staff pages build it).
+REVISE_KIND = "document_revise"
 
 
 def email_context(document: Document, version: DocumentVersion, party: Party, **extra: Any) -> dict[str, Any]:
@@ -44,11 +46,15 @@ def with_opening(context: dict[str, Any], document: Document, opening: str) -> d
 def email_link(link: Link, template: str, **extra: Any) -> None:
     """Queue the email carrying a party's personal link (its token is signed when the email is built).
 
-    A contract's annual reissue, first sent, says so and lists what changed from last year's.
+    A contract's annual reissue, first sent, says so and lists what changed from last year's; a
+    revised version lists what changed since the version the party last saw.
     """
     version, party = link.version, link.party
     document = version.document
-    if template == "agree_request" and document.previous_document_id is not None and version.number == 1:
+    if template == "agree_request" and version.number > 1:
+        since, changes = changes_since_seen(party, version)
+        extra |= {"since": since, "changes": changes, "note": version.note or ""}
+    elif template == "agree_request" and document.previous_document_id is not None and version.number == 1:
         previous = db.session.get(Document, document.previous_document_id)
         if previous is not None:
             template = "reissue_request"
@@ -90,21 +96,23 @@ def email_issued(document: Document, version: DocumentVersion, party: Party) -> 
     )
 
 
-def _email_author(template: str, document: Document, version: DocumentVersion, **context: Any) -> None:
+def _email_author(template: str, document: Document, version: DocumentVersion, *,
+                  link: tuple[str, int] | None = None, **context: Any) -> None:
     """Queue an email to the document's author about a version (what every such email says, plus context)."""
     queue_email(
         template,
         to_name=document.author_name,
         to_email=document.author_email,
         document_id=document.id,
+        link=link,
         context={"name": document.author_name, "title": document.title, "reference": document.reference,
                  "version": version.number, **context},
     )
 
 
 def email_changes_requested(document: Document, version: DocumentVersion, requester: Party, reason: str) -> None:
-    """Tell the author that a party asked for changes, and why."""
-    _email_author("changes_requested", document, version, requester=requester.name,
+    """Tell the author that a party asked for changes, and why, with a link to the page that revises it."""
+    _email_author("changes_requested", document, version, link=(REVISE_KIND, document.id), requester=requester.name,
                   requester_role=requester.role_label.lower(), reason=reason)
 
 

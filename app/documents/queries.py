@@ -62,20 +62,48 @@ def party_statuses(document: Document) -> list[PartyStatus]:
 
 def version_changes(document: Document) -> list[tuple[int, list[tuple[str, str, str]]]]:
     """Return, for each version after the first, the fields that changed from the one before, by their labels."""
+    return [(after.number, fields_changed(document, before.fields, after.fields))
+            for before, after in zip(document.versions, document.versions[1:], strict=False)]
+
+
+def fields_changed(document: Document, before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Return (label, old, new) as text for each field and term that differs between two versions' fields."""
     spec, profile = kind(document.kind), document.trust.profile
-    found = []
-    for before, after in zip(document.versions, document.versions[1:], strict=False):
-        diff = []
-        for key in sorted(set(before.fields) | set(after.fields)):
-            if key == "terms":
-                for term in sorted(set(before.fields["terms"]) | set(after.fields["terms"])):
-                    old, new = before.fields["terms"].get(term, ""), after.fields["terms"].get(term, "")
-                    if old != new:
-                        diff.append((label_of(spec, profile, term), str(old), str(new)))
-            elif before.fields.get(key) != after.fields.get(key):
-                diff.append((label_of(spec, profile, key), shown(before.fields.get(key)), shown(after.fields.get(key))))
-        found.append((after.number, diff))
-    return found
+    diff = []
+    for key in sorted(set(before) | set(after)):
+        if key == "terms":
+            for term in sorted(set(before["terms"]) | set(after["terms"])):
+                old, new = before["terms"].get(term, ""), after["terms"].get(term, "")
+                if old != new:
+                    diff.append((label_of(spec, profile, term), str(old), str(new)))
+        elif before.get(key) != after.get(key):
+            diff.append((label_of(spec, profile, key), shown(before.get(key)), shown(after.get(key))))
+    return diff
+
+
+def changes_since_seen(party: Party, version: DocumentVersion) -> tuple[int | None, list[tuple[str, str, str]]]:
+    """Return the version a party last saw before this one, and what changed since, by label.
+
+    The last seen is the newest earlier version they opened or answered; else the one before this.
+    A first version has nothing before it: (None, []).
+    """
+    if version.number == 1:
+        return None, []
+    seen = db.session.scalar(
+        select(func.max(DocumentVersion.number))
+        .join(Link, Link.version_id == DocumentVersion.id)
+        .where(Link.party_id == party.id, DocumentVersion.document_id == version.document_id,
+               DocumentVersion.number < version.number,
+               or_(Link.first_viewed_at.is_not(None), Link.used_at.is_not(None)))
+    )
+    number = seen or version.number - 1
+    before = db.session.scalar(
+        select(DocumentVersion).where(DocumentVersion.document_id == version.document_id,
+                                      DocumentVersion.number == number)
+    )
+    if before is None:
+        return None, []
+    return number, fields_changed(version.document, before.fields, version.fields)
 
 
 def shown(value: Any) -> str:

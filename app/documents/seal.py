@@ -21,7 +21,7 @@ from ..audit import EventType, head_hash
 from ..db import renewing, transaction, utcnow
 from ..extensions import db
 from ..kinds import kind
-from ..rendering import evidence_pdf
+from ..rendering import evidence_pdf, warm_summaries
 from ..rendering.assemble import Stamp, assemble
 from ..rendering.places import Place
 from ..storage import PDF, store
@@ -106,6 +106,7 @@ def _seal_claimed(version_id: int) -> bool:
     assert version.pdf_file is not None
     sealer = sealer_for(document.trust)
     sealer.warm()
+    warm_summaries()  # ua-parser compiles its patterns on first use: not between the sealing time and the seal
     # One instant for the evidence page, the seal's stated signing time and the stored sealed_at,
     # to the second as the signature's /M holds it: the next whole second, since the signature is
     # made a few milliseconds from now (the evidence page and stamps are all that come between).

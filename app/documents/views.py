@@ -24,15 +24,18 @@ from ..extensions import token_images, token_pages
 from ..inputs import lines_allowed, user_agent
 from .answers import AnswerInvalid, answer_audit, request_changes
 from .answers import agree as agree_version
+from .context import uk_time
 from .download import destroyed_notice
 from .download import download as download_version
-from .links import LinkRejected, mark_viewed, record_rejection, resolve_link
+from .links import LinkRejected, mark_viewed, readable_link, record_rejection, resolve_link, still_readable
 from .models import Answer, Link, LinkPurpose
 from .pages import page_count, page_png
 from .people import Request, party_label
 from .queries import answer_through, sealed_through
+from .reading import read
 
 bp = Blueprint("links", __name__)
+bp.add_app_template_filter(uk_time, "uk_time")
 
 REJECTIONS = {
     "invalid": ("This link is not valid", "The link may have been copied incompletely or changed."),
@@ -46,7 +49,7 @@ REJECTIONS = {
     "replaced": ("A newer link has been sent", "Use the most recent email you received."),
     "changes_requested": (
         "Changes have been requested",
-        "Someone has asked for changes. A revised version will be sent to you.",
+        "A party has asked for changes, so this version cannot be agreed. A revised version will be sent to you.",
     ),
     "closed": ("This document is no longer open", "It is not waiting for your answer."),
     "cancelled": ("This document has been cancelled", "It no longer needs your answer."),
@@ -58,7 +61,7 @@ def _request() -> Request:
     return Request(ip=request.remote_addr, user_agent=user_agent())
 
 
-def _rejected(exc: LinkRejected) -> tuple[str, int]:
+def _rejected(exc: LinkRejected, token: str | None = None) -> tuple[str, int]:
     record_rejection(exc, _request())
     title, explanation = REJECTIONS[exc.reason]
     answer = None
@@ -76,6 +79,7 @@ def _rejected(exc: LinkRejected) -> tuple[str, int]:
             document=exc.document,
             answer=answer,
             destroyed=destroyed_notice(exc.document) if exc.document is not None else None,
+            read_url=url_for("links.sign", token=token) if token and still_readable(exc) else None,
         ),
         status,
     )
@@ -84,25 +88,23 @@ def _rejected(exc: LinkRejected) -> tuple[str, int]:
 @bp.get("/s/<token>")
 @token_pages
 def sign(token: str) -> Response | tuple[str, int] | str:
-    """Show the document as page images with the agree and request-changes forms."""
+    """Show the document as text and page images with the agree and request-changes forms; once answered, read-only."""
     return _sign_page(token, problems={}, form={}, status=200)
 
 
 def _sign_page(token: str, *, problems: dict[str, str], form: Any, status: int) -> tuple[str, int]:
     try:
-        link = resolve_link(token, LinkPurpose.AGREE)
+        reading = read(token)
     except LinkRejected as exc:
         return _rejected(exc)
-    version = link.version
-    assert version.pdf_file is not None
     page = render_template(
-        "links/sign.html",
+        "links/sign.html" if reading.answerable else "links/read.html",
         token=token,
-        link=link,
-        party=link.party,
-        document=version.document,
-        version=version,
-        pages=page_count(version.pdf_file),
+        reading=reading,
+        party=reading.party,
+        document=reading.document,
+        version=reading.version,
+        pages=reading.pages,
         problems=problems,
         form=form,
     )
@@ -112,9 +114,9 @@ def _sign_page(token: str, *, problems: dict[str, str], form: Any, status: int) 
 @bp.get("/s/<token>/pages/<int:number>.png")
 @token_images
 def page(token: str, number: int) -> Response | tuple[str, int]:
-    """Return one page of the version as a PNG."""
+    """Return one page of the version as a PNG (while the link can answer or be read)."""
     try:
-        link = resolve_link(token, LinkPurpose.AGREE)
+        link, _answerable = readable_link(token)
     except LinkRejected:
         abort(404)
     pdf = link.version.pdf_file
@@ -127,9 +129,9 @@ def page(token: str, number: int) -> Response | tuple[str, int]:
 @bp.get("/s/<token>/document.pdf")
 @token_pages
 def draft_pdf(token: str) -> Response | tuple[str, int]:
-    """Return the PDF of the version the party is asked to agree."""
+    """Return the PDF of the version the party is asked to agree (or answered)."""
     try:
-        link = resolve_link(token, LinkPurpose.AGREE)
+        link, _answerable = readable_link(token)
     except LinkRejected as exc:
         return _rejected(exc)
     assert link.version.pdf_file is not None
@@ -160,7 +162,7 @@ def agree(token: str) -> Response | tuple[str, int] | str:
             request=_request(),
         )
     except LinkRejected as exc:
-        return _rejected(exc)
+        return _rejected(exc, token)
     except AnswerInvalid as exc:
         return _sign_with_errors(token, exc.problems)
     return redirect(url_for("links.done", token=token, answer="agreed"), code=303)
@@ -172,9 +174,10 @@ def agree(token: str) -> Response | tuple[str, int] | str:
 def changes(token: str) -> Response | tuple[str, int] | str:
     """Record the party's request for changes."""
     try:
-        request_changes(token, reason=request.form.get("reason", ""), request=_request())
+        request_changes(token, reason=request.form.get("reason", ""),
+                        share_reason=request.form.get("share_reason") == "yes", request=_request())
     except LinkRejected as exc:
-        return _rejected(exc)
+        return _rejected(exc, token)
     except AnswerInvalid as exc:
         return _sign_with_errors(token, exc.problems)
     return redirect(url_for("links.done", token=token, answer="changes"), code=303)

@@ -33,6 +33,7 @@ DESTROYED = "[destroyed]"
 FILE_COLUMNS = {
     "docx_file_id": "Word file sent for agreement",
     "pdf_file_id": "PDF sent for agreement",
+    "text_file_id": "text of the document sent for agreement",
     "final_docx_file_id": "final Word file",
     "sealed_file_id": "sealed PDF",
 }

@@ -3,5 +3,8 @@
 from .check import Problem, check_template
 from .evidence import Evidence, EvidenceParty, evidence_pdf
 from .forms import RenderError, render_docx
+from .summaries import browser_and_system, uk_time
+from .summaries import warm as warm_summaries
 
-__all__ = ["Evidence", "EvidenceParty", "Problem", "RenderError", "evidence_pdf", "check_template", "render_docx"]
+__all__ = ["Evidence", "EvidenceParty", "Problem", "RenderError", "browser_and_system", "check_template", "evidence_pdf",
+           "render_docx", "uk_time", "warm_summaries"]

@@ -35,6 +35,7 @@ from signing.record import ATTACHMENT_DESCRIPTION, GSAVE, STAMP_PREFIX, claim_pd
 from . import wording
 from .evidence import register_fonts
 from .places import Place
+from .tagging import graft
 
 PAD = 3.0
 NAME_SIZE = 10.0
@@ -79,6 +80,7 @@ def assemble(
     for page in evidence_reader.pages:
         writer.add_page(page)
     _copy_outline(writer, evidence_reader, evidence_reader.outline, first_evidence, None)
+    graft(writer, evidence_reader, first_evidence)  # its headings and table cells join the record's tags
 
     _attach(writer, agreed, attachment_name, moment)
     claim_pdf_a3(writer)

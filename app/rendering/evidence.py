@@ -2,7 +2,8 @@
 
 reportlab's Platypus lays it out: real headings (also the PDF's outline), tables with header
 rows, and the fonts embedded (DejaVu Sans and Sans Mono, subset), so no Word and no LibreOffice
-are needed at sealing.
+are needed at sealing. reportlab writes no tags; tagging.py marks what it draws and adds the
+structure tree (headings, table header cells), so the page reads in order to a screen reader.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from . import wording
+from .summaries import browser_and_system
+from .tagging import TaggedParagraph, Tagger, tag_pdf, tagged
 
 # Characters no PDF text should carry; a hostile user agent may contain them.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -41,7 +44,8 @@ _fonts_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class EvidenceParty:
-    """One party's agreement, each value already formatted ("—" when unknown)."""
+    """One party's agreement, each value already formatted ("—" when unknown) but the user agent, which the
+    page summarises (browser and system)."""
 
     name: str
     email: str
@@ -90,29 +94,32 @@ def evidence_pdf(evidence: Evidence, *, font_dir: Path, pagesize: tuple[float, f
     register_fonts(font_dir)
     styles = _styles()
     width = pagesize[0] - 4 * cm
+    tagger = Tagger()
     story: list[Flowable] = [
-        _Heading(wording.HEADING, styles["h1"], level=0),
-        Paragraph(clean(wording.INTRO), styles["body"]),
-        _Heading(wording.DOCUMENT_HEADING, styles["h2"], level=1),
+        _Heading(wording.HEADING, styles["h1"], level=0, tagger=tagger),
+        tagged(clean(wording.INTRO), styles["body"], tagger),
+        _Heading(wording.DOCUMENT_HEADING, styles["h2"], level=1, tagger=tagger),
     ]
     values = (evidence.title, evidence.document_id, str(evidence.version), evidence.trust_name, evidence.sealed_at)
-    story.append(_table(width, styles, list(zip(wording.DOCUMENT_ROWS, values, strict=True))))
-    story.append(_Heading(wording.PARTIES_HEADING, styles["h2"], level=1))
+    story.append(_table(width, styles, list(zip(wording.DOCUMENT_ROWS, values, strict=True)), tagger=tagger))
+    story.append(_Heading(wording.PARTIES_HEADING, styles["h2"], level=1, tagger=tagger))
     for party in evidence.parties:
         values = (party.name, party.email, party.role, party.sent_at, party.first_viewed_at, party.agreed_at,
-                  party.statement, party.ip, party.user_agent)
+                  party.statement, party.ip, browser_and_system(party.user_agent))
         rows = list(zip(wording.PARTY_ROWS, values, strict=True))
-        story.append(_table(width, styles, rows, caption=f"{party.role}: {party.name}", mono={"IP address"}))
+        story.append(_table(width, styles, rows, caption=f"{party.role}: {party.name}", mono={"IP address"},
+                            tagger=tagger))
         story.append(Spacer(1, 4))
-    story.append(_Heading(wording.INTEGRITY_HEADING, styles["h2"], level=1))
+    story.append(_Heading(wording.INTEGRITY_HEADING, styles["h2"], level=1, tagger=tagger))
     hashes = (evidence.agreed_sha256, evidence.seal_fingerprint, evidence.audit_head)
     rows = list(zip(wording.INTEGRITY_ROWS, (*hashes, evidence.verify_url), strict=True))
-    story.append(_table(width, styles, rows, mono=set(wording.INTEGRITY_ROWS[:3])))
-    story.append(_Heading(wording.CHECKING_HEADING, styles["h2"], level=1))
+    story.append(_table(width, styles, rows, mono=set(wording.INTEGRITY_ROWS[:3]), tagger=tagger))
+    story.append(_Heading(wording.CHECKING_HEADING, styles["h2"], level=1, tagger=tagger))
     for text in wording.checking(evidence.trust_name, evidence.attachment_name, evidence.verify_url):
-        story.append(Paragraph(clean(text), styles["body"]))
+        story.append(tagged(clean(text), styles["body"], tagger))
     story.append(
-        Paragraph(clean(wording.SEAL.format(trust=evidence.trust_name, sealed_at=evidence.sealed_at)), styles["body"])
+        tagged(clean(wording.SEAL.format(trust=evidence.trust_name, sealed_at=evidence.sealed_at)), styles["body"],
+               tagger)
     )
 
     out = BytesIO()
@@ -131,7 +138,7 @@ def evidence_pdf(evidence: Evidence, *, font_dir: Path, pagesize: tuple[float, f
         initialFontName="CSSans",
     )
     document.build(story)
-    return out.getvalue()
+    return tag_pdf(out.getvalue(), tagger, lang="en-GB")
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -155,6 +162,7 @@ def _table(
     *,
     caption: str | None = None,
     mono: set[str] | frozenset[str] = frozenset(),
+    tagger: Tagger,
 ) -> Table:
     """Return a two-column table with a header row (repeated on a new page), long values wrapped."""
     header = caption if caption is not None else wording.TABLE_HEADER[0]
@@ -164,7 +172,8 @@ def _table(
     for label, value in rows:
         data.append([Paragraph(clean(label), styles["label"]),
                      Paragraph(clean(value), styles["mono" if label in mono else "value"])])
-    table = Table(data, colWidths=(LABEL_WIDTH, width - LABEL_WIDTH), repeatRows=1, hAlign="LEFT")
+    table = Table(data, colWidths=(LABEL_WIDTH, width - LABEL_WIDTH), repeatRows=1, hAlign="LEFT",
+                  renderCB=tagger.table_events)
     style = [
         ("FONTNAME", (0, 0), (-1, -1), "CSSans"),  # else reportlab sets Helvetica (not embedded) per cell
         ("GRID", (0, 0), (-1, -1), 0.5, BORDER),
@@ -179,13 +188,14 @@ def _table(
     return table
 
 
-class _Heading(Paragraph):
-    """A heading paragraph that is also an entry in the PDF's outline (bookmarks)."""
+class _Heading(TaggedParagraph):
+    """A heading paragraph (tagged H1, H2) that is also an entry in the PDF's outline (bookmarks)."""
 
     _count = 0
 
-    def __init__(self, text: str, style: ParagraphStyle, *, level: int) -> None:
+    def __init__(self, text: str, style: ParagraphStyle, *, level: int, tagger: Tagger) -> None:
         super().__init__(clean(text), style)
+        self.tag(tagger, f"H{level + 1}")
         self.level = level
         self.title = text
         _Heading._count += 1

@@ -29,6 +29,7 @@ from typing import Any
 
 from .check import Problem, check_template, variables_used
 from .forms import RenderError, render_docx
+from .html import docx_to_html
 from .sandbox import SandboxLimits
 
 MIB = 1024 * 1024
@@ -84,6 +85,15 @@ def render_docx_isolated(
     if isinstance(result, _Refusal):
         raise RenderError(name or (Path(template).name if isinstance(template, Path) else "the form"),
                           result.message("fill in"))
+    return result
+
+
+def docx_to_html_isolated(docx: bytes, *, limits: Limits | None = None) -> str:
+    """Return docx_to_html's text of a document filled from a form we do not ship, made in a limited child."""
+    limits = limits or Limits()
+    result = _run(docx_to_html, (docx,), {}, limits)
+    if isinstance(result, _Refusal):
+        raise RenderError("the filled form", result.message("read"))
     return result
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 HEADING = "Evidence of agreement"
 INTRO = (
     "Countersign added this page when every party named below had agreed the document, "
-    "before the seal was applied. Times are in UTC."
+    "before the seal was applied. Times are UK time (GMT or BST, with its offset from UTC), then UTC; each "
+    "browser is named as its user agent described it (the full string is kept in the audit log)."
 )
 ATTACHMENT_NAME = "agreed-document.pdf"
 TABLE_HEADER = ("Detail", "Value")
@@ -21,7 +22,7 @@ PARTY_ROWS = (
     "Agreed",
     "Statement agreed to",
     "IP address",
-    "User agent",
+    "Browser and system",
 )
 INTEGRITY_HEADING = "Integrity"
 INTEGRITY_ROWS = ("SHA-256 of the agreed document", "SHA-256 of the seal certificate", "Audit log head", "Verify at")

@@ -2,7 +2,10 @@
 
 from flask import Flask
 
+from ..documents.notify import REVISE_KIND
+from ..mail import register_link
 from . import (
+    agree_views,
     configuration_views,
     create_views,
     document_views,
@@ -16,10 +19,11 @@ from . import (
 from .auth import init_app as init_auth
 from .blueprint import bp
 from .cli import users_cli
+from .document_views import revise_url
 
 __all__ = [
-    "configuration_views", "create_views", "document_views", "form_views", "init_app", "people_views", "profile_views",
-    "review_views", "settings_views", "sign_in_views",
+    "agree_views", "configuration_views", "create_views", "document_views", "form_views", "init_app", "people_views",
+    "profile_views", "review_views", "settings_views", "sign_in_views",
 ]
 
 
@@ -28,3 +32,4 @@ def init_app(app: Flask) -> None:
     init_auth(app)
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
+    register_link(app, REVISE_KIND, revise_url)

@@ -6,7 +6,7 @@ from datetime import date
 from io import BytesIO
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from ..documents.download import destroyed_notice
@@ -239,6 +239,13 @@ def revise_submit(document_id: int) -> Any:
         return redirect(url_for("staff.document", document_id=found.id), code=303)
     flash("The new version has been sent to everyone, with new links.", "success")
     return redirect(url_for("staff.document", document_id=found.id), code=303)
+
+
+def revise_url(document_id: int) -> str:
+    """Return the absolute URL of a document's revise page, for an email to its author (who signs in to reach it)."""
+    # Built from the URL map, not url_for: emails are built in jobs, where there is no request.
+    path = current_app.url_map.bind("").build("staff.revise", {"document_id": document_id})
+    return f"{current_app.config['BASE_URL']}{path}"
 
 
 def _revisable(document_id: int) -> Document:

@@ -19,11 +19,12 @@ from ..db import UTCDateTime, utcnow
 from ..extensions import db
 from .backends import BACKENDS, StorageBackend, StoredChunk
 
-__all__ = ["DOCX", "PDF", "StorageCorrupted", "StoredChunk", "StoredFile", "discard", "init_app", "sha256_hex", "store"]
+__all__ = ["DOCX", "HTML", "PDF", "StorageCorrupted", "StoredChunk", "StoredFile", "discard", "init_app", "sha256_hex", "store"]
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
-_SUFFIXES = {PDF: ".pdf", DOCX: ".docx"}
+HTML = "text/html"
+_SUFFIXES = {PDF: ".pdf", DOCX: ".docx", HTML: ".html"}
 
 
 class StoredFile(db.Model):  # type: ignore[name-defined]

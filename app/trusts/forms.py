@@ -12,7 +12,14 @@ from flask import current_app
 from ..config import PROJECT_ROOT
 from ..kinds import example_context, kind, required_variables
 from ..rendering import Problem, check_template, render_docx
-from ..rendering.isolated import MIB, Limits, check_template_isolated, render_docx_isolated
+from ..rendering.html import docx_to_html
+from ..rendering.isolated import (
+    MIB,
+    Limits,
+    check_template_isolated,
+    docx_to_html_isolated,
+    render_docx_isolated,
+)
 
 # SHA-256 of every form shipped with the app, written by document_templates/build_forms.py.
 BUNDLED_MANIFEST = PROJECT_ROOT / "document_templates" / "forms" / "bundled.sha256"
@@ -68,3 +75,10 @@ def render_form(form: bytes, context: Mapping[str, Any], *, name: str = "the for
     if is_bundled(form):
         return render_docx(form, context, name=name)
     return render_docx_isolated(form, context, limits=form_limits(), name=name)
+
+
+def form_text(form: bytes, docx: bytes) -> str:
+    """Return a document filled from a Word form as sanitised HTML; one from a form the app does not ship is read in a limited child."""
+    if is_bundled(form):
+        return docx_to_html(docx)
+    return docx_to_html_isolated(docx, limits=form_limits())

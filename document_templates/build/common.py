@@ -33,6 +33,11 @@ TEXT_WIDTH_CM = 17.0  # A4 (21 cm) less two 2 cm margins
 FIXED_TIME = (2024, 3, 1, 0, 0, 0)  # zip entry times, so a rebuild of an unchanged form is identical
 BLACK = RGBColor(0, 0, 0)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+# Countersign's own caption for a table of signatures where the trust's form prints none: every
+# table has a header row, so a screen reader announces what the table holds.
+AGREEMENT_CAPTION = "Agreement"
+CASE_CAPTION = "The case"
+PARTIES_CAPTION = "Parties"
 # Countersign's own requirement, printed beside every case (not any trust's wording): supervision
 # records must not name a child.
 ANONYMISED_NOTE = "Use an anonymised case reference (initials or case-system id), never a child's name"
@@ -62,6 +67,7 @@ def new_form(*, title: str) -> DocumentObject:
     set_font(defaults_rpr)
     bullet = doc.styles["List Bullet"].paragraph_format
     bullet.space_after = Pt(3)
+    headings(doc)
 
     header = section.header.paragraphs[0]
     header.style = doc.styles["Normal"]
@@ -286,8 +292,40 @@ def header_row(row: _Row, captions: Sequence[str]) -> None:
     for cell, caption in zip(row.cells, captions, strict=True):
         shade(cell)
         first(cell, caption, bold=True)
-    repeat = OxmlElement("w:tblHeader")
-    row._tr.get_or_add_trPr().append(repeat)
+    repeat_header(row)
+
+
+def repeat_header(row: _Row) -> None:
+    """Mark a row as the table's header ("Repeat as header row"): LibreOffice tags its cells TH."""
+    properties = row._tr.get_or_add_trPr()
+    if properties.find(qn("w:tblHeader")) is None:
+        properties.append(OxmlElement("w:tblHeader"))
+
+
+def caption_row(table: Table, text: str, *, level: int | None = None, size: float | None = None,
+                bold: bool = True, shaded: bool = True) -> _Cell:
+    """Put a header row of one cell across the table above its rows, holding text as one run.
+
+    With a level, the text is a heading of that level (Word's Heading style): the table's title is
+    then both its header cell and a heading, for screen readers and the tagged PDF alike. Call it
+    once the table's rows and widths are set.
+    """
+    row = table.add_row()
+    cells = row.cells
+    merged = cells[0].merge(cells[-1]) if len(cells) > 1 else cells[0]
+    paragraph = merged.paragraphs[0]
+    if level is not None:
+        paragraph.style = f"Heading {level}"
+        paragraph.paragraph_format.space_before = Pt(0)
+        paragraph.paragraph_format.space_after = Pt(0)
+    write(paragraph, text, bold=bold, size=size)
+    if shaded:
+        shade(merged)
+    merged.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+    rows = table._tbl.tr_lst
+    rows[0].addprevious(row._tr)  # move it above the first row
+    repeat_header(table.rows[0])
+    return merged
 
 
 def vmerge(cells: Sequence[_Cell]) -> None:
@@ -334,6 +372,13 @@ def spaced_para(container, text: str = "", *, bold: bool = False, size: float | 
     if text:
         write(paragraph, text, bold=bold, size=size)
     return paragraph
+
+
+def spaced_heading(doc: DocumentObject, text: str, *, level: int, size: float | None = None,
+                   before: float = 0, after: float = 4, keep: bool = True) -> Paragraph:
+    """Add a heading (Word's Heading style of that level) set out as the policy prints it."""
+    return spaced_para(doc, text, bold=True, size=size, before=before, after=after, keep=keep,
+                       style=f"Heading {level}")
 
 
 def spaced_tag(container, tag: str) -> None:
@@ -389,18 +434,36 @@ def agreement(cell: _Cell, who: str, *, dated: bool = False) -> None:
     spaced_tag(cell, "{%p endif %}")
 
 
-def cell_actions_table(cell: _Cell, loop: str, columns: tuple[tuple[str, str, float], ...]) -> None:
-    """Put a table of actions, one row per item of loop, inside a cell (columns: caption, tag, cm)."""
-    table = cell.add_table(rows=1, cols=len(columns))
-    for header, (caption, _, _) in zip(table.rows[0].cells, columns, strict=True):
-        spaced_para(header, caption, bold=True, after=0)
+def record_actions(doc: DocumentObject, *, colon: str = "") -> None:
+    """Add the review of last session's actions and the agreed actions, each a table shown only when it has any
+    (captions ending in colon, as the form's other labels do)."""
+    _actions_after(doc, f"Review of actions from last meeting{colon}", "action in open_actions", "open_actions", (
+        ("Action", "{{ action.what }}", 8.4), ("By whom", "{{ action.who }}", 3.4),
+        ("By when", "{{ action.due }}", 3.4), ("Done", "{{ action.done }}", 1.8)))
+    _actions_after(doc, f"Agreed actions{colon}", "action in actions", "actions", (
+        ("Action", "{{ action.what }}", 10.2), ("By whom", "{{ action.who }}", 3.4),
+        ("By when", "{{ action.due }}", 3.4)))
+
+
+def _actions_after(doc: DocumentObject, caption: str, loop: str, items: str,
+                   columns: tuple[tuple[str, str, float], ...]) -> None:
+    """Add a table of actions, one row per item of loop, shown only when items has any (columns:
+    caption, tag, cm). Its caption and column captions are its header rows: a table nested in a
+    cell would lose them, as LibreOffice tags no header cells in a nested table."""
+    spaced_tag(doc, "{%%p if %s %%}" % items)
+    spaced_para(doc, after=4)
+    table = doc.add_table(rows=1, cols=len(columns))
+    for header, (column, _, _) in zip(table.rows[0].cells, columns, strict=True):
+        spaced_para(header, column, bold=True, after=0)
         shade(header)
+    repeat_header(table.rows[0])
     wide_tag_row(table, "{%%tr for %s %%}" % loop)
     for value, (_, tag, _) in zip(table.add_row().cells, columns, strict=True):
         spaced_para(value, tag, after=0)
     wide_tag_row(table, "{%tr endfor %}")
     fix_table(table, [width for _, _, width in columns])
-    cell._tc.remove(cell.paragraphs[0]._p)  # the cell's own empty paragraph, above the table
+    caption_row(table, caption, shaded=False)
+    spaced_tag(doc, "{%p endif %}")
 
 
 def finish_table(table: Table, widths: tuple[float, ...], *, tall_rows: tuple[int, ...] = (),

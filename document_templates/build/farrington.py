@@ -9,14 +9,18 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from .common import (
+    AGREEMENT_CAPTION,
     ANONYMISED_NOTE,
+    CASE_CAPTION,
     agreement,
-    cell_actions_table,
+    caption_row,
     cell_list,
     finish_table,
     label_row,
     new_form,
+    record_actions,
     signature,
+    spaced_heading,
     spaced_note,
     spaced_para,
     spaced_tag,
@@ -118,12 +122,12 @@ FARRINGTON_INDIVIDUAL_TERMS = (
 def farrington_contract() -> DocumentObject:
     """Return Appendix 1 of the Farrington policy, with its Contract of Agreement."""
     doc = new_form(title="Contract/Written Agreement of Supervision")
-    spaced_para(doc, "Appendix 1: Contract/Written Agreement of Supervision", bold=True, size=14, after=10)
+    spaced_heading(doc, "Appendix 1: Contract/Written Agreement of Supervision", level=1, size=14, after=10)
     for heading, text in FARRINGTON_AGREEMENT_CLAUSES:
-        spaced_para(doc, heading, bold=True, before=4, after=3, keep=True)
+        spaced_heading(doc, heading, level=2, size=11, before=4, after=3)
         spaced_para(doc, text, after=6)
 
-    title = spaced_para(doc, "Contract of Agreement", bold=True, size=13, after=2)
+    title = spaced_heading(doc, "Contract of Agreement", level=2, size=13, after=2, keep=False)
     title.paragraph_format.page_break_before = True
     spaced_note(doc, "Date of agreement: {{ agreed_date }}")
     spaced_para(doc, after=4)
@@ -157,8 +161,7 @@ def farrington_contract() -> DocumentObject:
     spaced_para(doc, "What the Supervisee expects from supervision: {{ supervisee_expectations }}", after=6)
     spaced_tag(doc, "{%p endif %}")
 
-    spaced_para(doc, "I have read and agreed to the above written contract including our individual "
-                     "terms of agreement:", before=10, after=6, keep=True)
+    spaced_para(doc, before=10, after=0)
     table = doc.add_table(rows=0, cols=3)
     for who, struck_first in (("supervisor", False), ("supervisee", True)):
         signed = label_row(table, "Signed")
@@ -175,6 +178,9 @@ def farrington_contract() -> DocumentObject:
         merged = date.merge(table.rows[-1].cells[2])
         spaced_para(merged, "{{ signed.%s.date }}" % who, after=0)
     finish_table(table, (2.5, 9.5, 5.0), tall_rows=(0, 2))
+    # The policy's lead-in to the signatures heads their table.
+    caption_row(table, "I have read and agreed to the above written contract including our individual "
+                       "terms of agreement:", bold=False, shaded=False)
     doc.add_paragraph()  # Word wants a paragraph after a table that ends the body
     return doc
 
@@ -211,13 +217,13 @@ def _signatures(doc: DocumentObject, supervisees: str) -> None:
     spaced_para(cells[4], "{{ party.date }}", after=0)
     wide_tag_row(table, "{%tr endfor %}")
     finish_table(table, (2.0, 6.2, 2.8, 1.6, 4.4), tall_rows=(0, 2))
+    caption_row(table, AGREEMENT_CAPTION)
 
 
 def farrington_record() -> DocumentObject:
     """Return Appendix 2 of the Farrington policy, the Record of Supervision."""
     doc = new_form(title="Record of Supervision")
-    spaced_para(doc, "Appendix 2: Formal Recording of Supervision", bold=True, size=14, after=6)
-    spaced_para(doc, "Record of Supervision", bold=True, size=13, after=8)
+    spaced_heading(doc, "Appendix 2: Formal Recording of Supervision", level=1, size=14, after=8)
 
     table = doc.add_table(rows=0, cols=2)
     spaced_para(label_row(table, "Name of Supervisor:"), "{{ supervisor.name }}", after=0)
@@ -231,22 +237,10 @@ def farrington_record() -> DocumentObject:
     cell_list(label_row(table, "Agenda Items to be discussed:"), "item in agenda_items", "agenda_items",
               "{{ item }}", style="List Bullet")
 
-    wide_tag_row(table, "{%tr if open_actions %}")
-    cell_actions_table(label_row(table, "Review of actions from last meeting:"), "action in open_actions", (
-        ("Action", "{{ action.what }}", 4.0), ("By whom", "{{ action.who }}", 2.8),
-        ("By when", "{{ action.due }}", 2.8), ("Done", "{{ action.done }}", 1.4)))
-    wide_tag_row(table, "{%tr endif %}")
-
     wide_tag_row(table, "{%tr for section in sections %}")
     spaced_para(table.add_row().cells[0], "{{ section.title }}:", bold=True, after=0)
     spaced_para(table.rows[-1].cells[1], "{{ section.text }}", after=0)
     wide_tag_row(table, "{%tr endfor %}")
-
-    wide_tag_row(table, "{%tr if actions %}")
-    cell_actions_table(label_row(table, "Agreed actions:"), "action in actions", (
-        ("Action", "{{ action.what }}", 5.4), ("By whom", "{{ action.who }}", 2.8),
-        ("By when", "{{ action.due }}", 2.8)))
-    wide_tag_row(table, "{%tr endif %}")
 
     wide_tag_row(table, "{%tr for case in cases %}")
     _case_rows(table, "Individual Case to be discussed:", "{{ case.reference }}", "{{ case.discussion }}",
@@ -260,6 +254,9 @@ def farrington_record() -> DocumentObject:
     spaced_para(label_row(table, "Date of next supervision:"), "{{ next_session_date }}", after=0)
     wide_tag_row(table, "{%tr endif %}")
     finish_table(table, (5.0, 12.0))
+    caption_row(table, "Record of Supervision", level=2, size=13)
+    # Not on the policy's form: the actions, each a table of its own after it.
+    record_actions(doc, colon=":")
 
     spaced_para(doc, after=6)
     _signatures(doc, "signed.supervisees")
@@ -273,7 +270,7 @@ def farrington_record() -> DocumentObject:
 def farrington_case_proforma() -> DocumentObject:
     """Return the Farrington policy's Individual Case Proforma."""
     doc = new_form(title="Individual Case Proforma")
-    spaced_para(doc, "Individual Case Proforma:", bold=True, size=14, after=8)
+    spaced_heading(doc, "Individual Case Proforma:", level=1, size=14, after=8)
     table = doc.add_table(rows=0, cols=2)
     # Who and when, in Appendix 2's words: the proforma itself prints only the case.
     spaced_para(label_row(table, "Name of Supervisor:"), "{{ supervisor.name }}", after=0)
@@ -283,6 +280,7 @@ def farrington_case_proforma() -> DocumentObject:
     _case_rows(table, "Individual Case to be discussed including background:", "{{ case.reference }}",
                "{{ case.background }}", "{{ case.advice }}", "{{ case.actions }}")
     finish_table(table, (5.0, 12.0), tall_rows=(4, 5, 6))
+    caption_row(table, CASE_CAPTION, level=2)
 
     spaced_para(doc, after=6)
     table = doc.add_table(rows=0, cols=5)
@@ -294,6 +292,7 @@ def farrington_case_proforma() -> DocumentObject:
         spaced_para(cells[3], "Date:", bold=True, after=0)
         spaced_para(cells[4], "{{ signed.%s.date }}" % who, after=0)
     finish_table(table, (2.0, 6.2, 2.8, 1.6, 4.4), tall_rows=(0, 1))
+    caption_row(table, AGREEMENT_CAPTION)
     doc.add_paragraph()
     return doc
 

@@ -20,6 +20,7 @@ from .common import (
     GREY,
     TEXT_WIDTH_CM,
     align,
+    caption_row,
     end,
     first,
     fix_table,
@@ -30,6 +31,7 @@ from .common import (
     new_form,
     note,
     para,
+    repeat_header,
     shade,
     signature,
     tag_paragraph,
@@ -39,6 +41,9 @@ from .common import (
 
 # --- Generic blocks ---------------------------------------------------------------------------------
 
+# Countersign's captions heading the tables of a session's or an answer's details.
+SESSION_CAPTION = "Session"
+ANSWERS_CAPTION = "Answers"
 # Terms every trust has, then terms only some trusts state, each with the label the form prints.
 TERMS = (("frequency", "Frequency"), ("session_length", "Length of each session"), ("venue", "Venue"))
 OPTIONAL_TERMS = (
@@ -58,6 +63,12 @@ def title_block(doc: DocumentObject, title: str) -> None:
     para(doc, "{{ trust.name }}", colour=GREY, after=10)
 
 
+def dates(doc: DocumentObject) -> None:
+    """Add the contract's dates, headed "Dates" (a heading in the table's header row)."""
+    details(doc, (("Agreed date", "{{ agreed_date }}"), ("Review date", "{{ review_date }}")), caption="Dates",
+            level=2)
+
+
 def term_bullets(doc: DocumentObject) -> None:
     """Add the trust's terms as a bulleted list, each optional term only where the trust has it."""
     for key, label in TERMS:
@@ -72,19 +83,24 @@ def term_bullets(doc: DocumentObject) -> None:
         tag_paragraph(doc, "{%p endif %}")
 
 
-def details(doc: DocumentObject, rows: Sequence[tuple[str, str]], *, label_cm: float = 5.0) -> Table:
-    """Add a two-column caption/value table; a caption of "{%tr ...%}" is a row-level tag."""
+def details(doc: DocumentObject, rows: Sequence[tuple[str, str]], *, caption: str, level: int | None = None,
+            label_cm: float = 5.0) -> Table:
+    """Add a two-column label/value table headed by caption (a heading of that level, if given), its
+    header row (so table.rows[0] is the caption's); a label of "{%tr ...%}" is a row-level tag."""
+    if level is not None:  # in place of a heading paragraph: keep the table apart from one above it
+        para(doc, after=0).paragraph_format.space_before = Pt(6)
     table = doc.add_table(rows=0, cols=2)
-    for caption, value in rows:
-        if caption.startswith("{%tr"):
-            tag_row(table, caption)
+    for label, value in rows:
+        if label.startswith("{%tr"):
+            tag_row(table, label)
             continue
         cells = table.add_row().cells
         shade(cells[0])
-        first(cells[0], caption, bold=True)
+        first(cells[0], label, bold=True)
         first(cells[1], value)
     fix_table(table, (label_cm, TEXT_WIDTH_CM - label_cm))
     align(table)
+    caption_row(table, caption, level=level)
     return table
 
 
@@ -181,8 +197,7 @@ def contract(*, group: bool = False) -> DocumentObject:
     title_block(doc, title)
     heading(doc, "Parties")
     parties_table(doc, group=group)
-    heading(doc, "Dates")
-    details(doc, (("Agreed date", "{{ agreed_date }}"), ("Review date", "{{ review_date }}")))
+    dates(doc)
     heading(doc, "Terms of supervision")
     term_bullets(doc)
     agreement_fields(doc)
@@ -225,8 +240,7 @@ def clinical_contract() -> DocumentObject:
     tag_row(table, "{%tr endif %}")
     fix_table(table, (4.0, 6.5, 6.5))
     align(table)
-    heading(doc, "Dates")
-    details(doc, (("Agreed date", "{{ agreed_date }}"), ("Review date", "{{ review_date }}")))
+    dates(doc)
     heading(doc, "Type or model of supervision")
     para(doc, "{{ supervision_model }}")
     heading(doc, "Terms of supervision")
@@ -243,7 +257,6 @@ def clinical_contract() -> DocumentObject:
     heading(doc, "The supervisor will also")
     para(doc, "{{ supervisor_commitments }}")
     tag_paragraph(doc, "{%p endif %}")
-    heading(doc, "Records")
     details(
         doc,
         (
@@ -251,6 +264,8 @@ def clinical_contract() -> DocumentObject:
             ("Where they are stored", "{{ records_stored }}"),
             ("How they are accessed", "{{ records_access }}"),
         ),
+        caption="Records",
+        level=2,
     )
     agreement_fields(doc)
     heading(doc, "Agreement")
@@ -276,6 +291,7 @@ def agenda() -> DocumentObject:
             ("Supervisor", "{{ supervisor.name }}"),
             ("Supervisee(s)", "{{ supervisees|map(attribute='name')|join(', ') }}"),
         ),
+        caption=SESSION_CAPTION,
     )
     heading(doc, "Agenda")
     numbered = "List Number"
@@ -316,13 +332,14 @@ def record() -> DocumentObject:
             ("Agenda", "{%p for item in agenda_items %}"),
             ("{%tr endif %}", ""),
         ),
+        caption=SESSION_CAPTION,
     )
-    attendees_cell = table.rows[4].cells[1]
+    attendees_cell = table.rows[5].cells[1]
     write(
         attendees_cell.add_paragraph(), "{{ person.name }}{% if person.role %}, {{ person.role }}{% endif %}"
     )
     tag_paragraph(attendees_cell, "{%p endfor %}")
-    agenda_cell = table.rows[6].cells[1]
+    agenda_cell = table.rows[7].cells[1]
     write(agenda_cell.add_paragraph(), "{{ loop.index }}. {{ item }}")
     tag_paragraph(agenda_cell, "{%p endfor %}")
 
@@ -402,6 +419,7 @@ def case_table(doc: DocumentObject, rows: Sequence[tuple[str, str]], *, referenc
         first(cells[1], value)
     fix_table(table, (4.5, TEXT_WIDTH_CM - 4.5))
     align(table)
+    repeat_header(table.rows[0])  # the case's reference heads its table
     for row in table.rows[:-1]:  # keep a case's rows together on one page
         for cell in row.cells:
             for paragraph in cell.paragraphs:
@@ -424,6 +442,7 @@ def case_proforma() -> DocumentObject:
             ("{%tr endif %}", ""),
             ("Date of supervision", "{{ session_date }}"),
         ),
+        caption=SESSION_CAPTION,
     )
     heading(doc, "The case")
     case_table(
@@ -455,6 +474,7 @@ def audit() -> DocumentObject:
             ("{%tr endif %}", ""),
             ("Date answered", "{{ answered_date }}"),
         ),
+        caption=ANSWERS_CAPTION,
     )
     heading(doc, "Questions")
     questions_table(doc)

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
-from docx.shared import Cm
+from docx.shared import Cm, Pt
+from docx.table import _Cell
 
 from .common import (
     align,
@@ -20,6 +21,7 @@ from .common import (
     new_form,
     note,
     para,
+    repeat_header,
     shade,
     signature,
     tag_paragraph,
@@ -27,7 +29,23 @@ from .common import (
     vmerge,
     write,
 )
-from .generic import actions_table, details, questions_table, signature_table
+from .generic import (
+    ANSWERS_CAPTION,
+    SESSION_CAPTION,
+    actions_table,
+    details,
+    questions_table,
+    signature_table,
+)
+
+
+def title_heading(cell: _Cell, text: str) -> None:
+    """Write the form's title as the policy prints it, in the table's first row, as Heading 1."""
+    paragraph = cell.paragraphs[0]
+    paragraph.style = "Heading 1"
+    paragraph.paragraph_format.space_after = Pt(0)
+    write(paragraph, text, bold=True, size=12)
+
 
 # --- Heart of Mercia Academy Trust: Appendix A, Safeguarding Supervision Contract -----------------
 
@@ -59,7 +77,8 @@ def heart_of_mercia_contract() -> DocumentObject:
 
     title = merge_row(table, 0)
     shade(title)
-    write(title.paragraphs[0], "Safeguarding Supervision Contract", bold=True, size=12)
+    title_heading(title, "Safeguarding Supervision Contract")
+    repeat_header(table.rows[0])
 
     for index, (caption, tag) in enumerate(
         (("Supervisee:", "{{ supervisee.name }}"), ("Supervisor:", "{{ supervisor.name }}")), start=1
@@ -135,7 +154,8 @@ def heart_of_mercia_agenda() -> DocumentObject:
     table = doc.add_table(rows=1, cols=2)
     title = merge_row(table, 0)
     shade(title)
-    write(title.paragraphs[0], "Safeguarding Supervision", bold=True, size=12)
+    title_heading(title, "Safeguarding Supervision")
+    repeat_header(table.rows[0])
     for caption, value in (("Date:", "{{ session_date }}"), ("Time:", "{{ session_time }}")):
         cells = table.add_row().cells
         write(cells[0].paragraphs[0], caption, bold=True)
@@ -194,12 +214,13 @@ def heart_of_mercia_record() -> DocumentObject:
             ("Date of next supervision:", "{{ next_session_date }}"),
             ("{%tr endif %}", ""),
         ),
+        caption=SESSION_CAPTION,
         label_cm=4.5,
     )
-    attendees = table.rows[1].cells[1]
+    attendees = table.rows[2].cells[1]
     write(attendees.add_paragraph(), "{{ person.name }}{% if person.role %}, {{ person.role }}{% endif %}")
     tag_paragraph(attendees, "{%p endfor %}")
-    agenda = table.rows[3].cells[1]
+    agenda = table.rows[4].cells[1]
     write(agenda.add_paragraph(), "{{ loop.index }}. {{ item }}")
     tag_paragraph(agenda, "{%p endfor %}")
 
@@ -262,6 +283,7 @@ def heart_of_mercia_audit() -> DocumentObject:
     details(
         doc,
         (("Name (optional):", "{{ respondent_name }}"), ("Date:", "{{ answered_date }}")),
+        caption=ANSWERS_CAPTION,
         label_cm=4.5,
     )
     para(doc, after=6)

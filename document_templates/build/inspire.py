@@ -12,7 +12,7 @@ from docx.document import Document as DocumentObject
 from docx.shared import Pt
 
 from .common import heading, headings, new_form, para, tag_paragraph, write
-from .generic import details
+from .generic import SESSION_CAPTION, details
 
 # Section 8, "Guidance notes for supervision (individual and group)", as the policy prints it.
 INSPIRE_HEADING = "Guidance notes for supervision (individual and group)"
@@ -48,6 +48,7 @@ def inspire_agenda() -> DocumentObject:
             ("Supervisor:", "{{ supervisor.name }}"),
             ("Supervisee(s):", "{{ supervisees|map(attribute='name')|join(', ') }}"),
         ),
+        caption=SESSION_CAPTION,
         label_cm=4.0,
     )
     para(doc, INSPIRE_INTRO, after=8).paragraph_format.space_before = Pt(10)

@@ -11,17 +11,21 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from .common import (
+    AGREEMENT_CAPTION,
     ANONYMISED_NOTE,
+    PARTIES_CAPTION,
     agreement,
-    cell_actions_table,
+    caption_row,
     cell_list,
     finish_table,
     if_empty,
     label_row,
     new_form,
     place,
+    record_actions,
     shade,
     signature,
+    spaced_heading,
     spaced_note,
     spaced_para,
     spaced_tag,
@@ -53,8 +57,9 @@ def _tick(paragraph: Paragraph, choice: str) -> None:
 LEAD_IN = "Supervision will be conducted in a professional manner and in line with this contract:"
 
 
-def _contract(doc: DocumentObject, *, group: bool) -> None:
-    """Add the table of Appendix 1 (one to one) or Appendix 3 (group), then its agreement."""
+def _contract(doc: DocumentObject, *, group: bool, caption: str, level: int) -> None:
+    """Add the table of Appendix 1 (one to one) or Appendix 3 (group), headed by caption (a heading
+    of that level), then its agreement."""
     table = doc.add_table(rows=0, cols=2)
     if group:
         cell_list(label_row(table, "SUPERVISEES"), "person in supervisees", "supervisees",
@@ -83,6 +88,7 @@ def _contract(doc: DocumentObject, *, group: bool) -> None:
     spaced_para(label_row(table, "Other areas of agreement"), "{{ other_agreements }}", after=0)
     wide_tag_row(table, "{%tr endif %}")
     finish_table(table, (5.5, 11.5), tall_rows=(expectations,), height=2.5)
+    caption_row(table, caption, level=level, size=13 if level == 1 else 12)
 
     line = spaced_para(doc, before=12, after=10)
     line.paragraph_format.tab_stops.add_tab_stop(Cm(11.0), WD_TAB_ALIGNMENT.LEFT)
@@ -106,23 +112,23 @@ def _contract(doc: DocumentObject, *, group: bool) -> None:
     # The policy's form has no review date; Countersign's contracts carry one.
     spaced_para(label_row(table, "Review date:"), "{{ review_date }}", after=0)
     finish_table(table, (5.5, 11.5), tall_rows=(0, 1), height=1.1)
+    caption_row(table, AGREEMENT_CAPTION)
     doc.add_paragraph()  # Word wants a paragraph after a table that ends the body
 
 
 def river_tees_contract() -> DocumentObject:
     """Return Appendix 1 of the River Tees policy, the one to one supervision contract."""
     doc = new_form(title="One to one supervision contract")
-    spaced_para(doc, "APPENDIX 1: ONE TO ONE SUPERVISION CONTRACT", bold=True, size=13, after=4)
-    spaced_para(doc, "SUPERVISION CONTRACT", bold=True, size=12, after=8)
-    _contract(doc, group=False)
+    spaced_heading(doc, "APPENDIX 1: ONE TO ONE SUPERVISION CONTRACT", level=1, size=13, after=8)
+    _contract(doc, group=False, caption="SUPERVISION CONTRACT", level=2)
     return doc
 
 
 def river_tees_group_contract() -> DocumentObject:
     """Return Appendix 3 of the River Tees policy, the group supervision contract."""
     doc = new_form(title="Group supervision contract")
-    spaced_para(doc, "APPENDIX 3: GROUP SUPERVISION CONTRACT", bold=True, size=13, after=8)
-    _contract(doc, group=True)
+    # The appendix's title heads its table: the document's heading and the table's header at once.
+    _contract(doc, group=True, caption="APPENDIX 3: GROUP SUPERVISION CONTRACT", level=1)
     return doc
 
 
@@ -132,7 +138,7 @@ def river_tees_group_contract() -> DocumentObject:
 def river_tees_audit() -> DocumentObject:
     """Return Appendix 2 of the River Tees policy: the questions come from the profile's [audit]."""
     doc = new_form(title="Audit tool – safeguarding supervision")
-    spaced_para(doc, "APPENDIX 2: AUDIT TOOL – SAFEGUARDING SUPERVISION", bold=True, size=13, after=10)
+    spaced_heading(doc, "APPENDIX 2: AUDIT TOOL – SAFEGUARDING SUPERVISION", level=1, size=13, after=10)
     spaced_tag(doc, "{%p for question in questions %}")
     line = spaced_para(doc, "{{ question.number }}. {{ question.text }} ", before=6, after=2, keep=True)
     write(line, "{{ question.answer }}", bold=True)
@@ -157,7 +163,6 @@ def river_tees_audit() -> DocumentObject:
 def river_tees_record() -> DocumentObject:
     """Return Appendix 4 of the River Tees policy, the supervision record."""
     doc = new_form(title="Supervision record")
-    spaced_para(doc, "APPENDIX 4: SUPERVISION RECORD", bold=True, size=13, after=8)
     table = doc.add_table(rows=0, cols=2)
     cell_list(label_row(table, "Attendees"), "person in attendees", "attendees",
               "{{ person.name }}{% if person.role %} ({{ person.role }}){% endif %}", after=0)
@@ -168,12 +173,6 @@ def river_tees_record() -> DocumentObject:
     spaced_tag(cell, "{%p for item in agenda_items %}")
     spaced_para(cell, "{{ item }}", after=2, style="List Bullet")
     spaced_tag(cell, "{%p endfor %}")
-    wide_tag_row(table, "{%tr endif %}")
-
-    wide_tag_row(table, "{%tr if open_actions %}")
-    cell_actions_table(label_row(table, "Review of actions from last meeting"), "action in open_actions", (
-        ("Action", "{{ action.what }}", 4.4), ("By whom", "{{ action.who }}", 2.8),
-        ("By when", "{{ action.due }}", 2.8), ("Done", "{{ action.done }}", 1.4)))
     wide_tag_row(table, "{%tr endif %}")
 
     wide_tag_row(table, "{%tr for section in sections %}")
@@ -192,16 +191,15 @@ def river_tees_record() -> DocumentObject:
     spaced_tag(cell, "{%p endfor %}")
     if_empty(cell, "cases")
 
-    wide_tag_row(table, "{%tr if actions %}")
-    cell_actions_table(label_row(table, "Agreed actions"), "action in actions", (
-        ("Action", "{{ action.what }}", 5.8), ("By whom", "{{ action.who }}", 2.8),
-        ("By when", "{{ action.due }}", 2.8)))
-    wide_tag_row(table, "{%tr endif %}")
     spaced_para(label_row(table, "Date of next supervision"), "{{ next_session_date }}", after=0)
     finish_table(table, (5.0, 12.0), tall_rows=(issues,), height=5.0)
+    # The appendix's title heads its table: the document's heading and the table's header at once.
+    caption_row(table, "APPENDIX 4: SUPERVISION RECORD", level=1, size=13)
+    # Not on the policy's form: the actions, each a table of its own after it.
+    record_actions(doc)
 
     # The policy's record has no signatures; the record is agreed by everyone who took part.
-    spaced_para(doc, "Agreed as an accurate record", bold=True, before=12, after=4, keep=True)
+    spaced_para(doc, before=12, after=0)
     table = doc.add_table(rows=0, cols=3)
     cells = table.add_row().cells
     spaced_para(cells[0], "Supervisor", bold=True, after=0)
@@ -214,6 +212,7 @@ def river_tees_record() -> DocumentObject:
     agreement(cells[2], "signed.supervisees[loop.index0]", dated=True)
     wide_tag_row(table, "{%tr endfor %}")
     finish_table(table, (3.0, 6.0, 8.0))
+    caption_row(table, "Agreed as an accurate record", level=2, size=11)
     doc.add_paragraph()
     return doc
 
@@ -270,7 +269,7 @@ def _bullets(doc: DocumentObject, lines: tuple[str, ...]) -> None:
 def river_tees_clinical_contract() -> DocumentObject:
     """Return Appendix 5 of the River Tees policy, the clinical supervision contract."""
     doc = new_form(title="Clinical supervision contract")
-    spaced_para(doc, "APPENDIX 5: CLININCAL SUPERVISION CONTRACT", bold=True, size=13, after=6)
+    spaced_heading(doc, "APPENDIX 5: CLININCAL SUPERVISION CONTRACT", level=1, size=13, after=6)
     spaced_para(doc, "This supervision contract should be used as a basis for individual discussion, "
                      "agreement and negotiation. However, any negotiation must meet the requirements of "
                      "trust policy.", after=8)
@@ -302,11 +301,12 @@ def river_tees_clinical_contract() -> DocumentObject:
         for value in values:
             spaced_para(merged, value, after=2)
     finish_table(table, (4.2, 5.3, 2.8, 4.7))
+    caption_row(table, PARTIES_CAPTION)
 
-    spaced_para(doc, "Aims of Clinical Supervision", bold=True, before=10, after=3, keep=True)
+    spaced_heading(doc, "Aims of Clinical Supervision", level=2, size=11, before=10, after=3)
     spaced_para(doc, "As clinical supervisor and supervisee we agree to:", after=3, keep=True)
     _bullets(doc, CLINICAL_AIMS)
-    spaced_para(doc, "As supervisee I will:", bold=True, before=8, after=3, keep=True)
+    spaced_heading(doc, "As supervisee I will:", level=2, size=11, before=8, after=3)
     _bullets(doc, CLINICAL_SUPERVISEE)
     spaced_para(doc, "Take responsibility for {{ supervisee_responsibilities }}", before=4, after=4)
     spaced_para(doc, "Prepare for sessions by {{ supervisee_preparation }}", after=4)
@@ -314,11 +314,11 @@ def river_tees_clinical_contract() -> DocumentObject:
     spaced_tag(doc, "{%p if supervisee_expectations %}")
     spaced_para(doc, "What the supervisee expects from supervision: {{ supervisee_expectations }}", after=4)
     spaced_tag(doc, "{%p endif %}")
-    spaced_para(doc, "As supervisor I will:", bold=True, before=8, after=3, keep=True)
+    spaced_heading(doc, "As supervisor I will:", level=2, size=11, before=8, after=3)
     _bullets(doc, CLINICAL_SUPERVISOR)
     spaced_para(doc, "{{ supervisor_commitments }}", before=4, after=4)
 
-    spaced_para(doc, "Confidentiality and Record Keeping", bold=True, before=8, after=3, keep=True)
+    spaced_heading(doc, "Confidentiality and Record Keeping", level=2, size=11, before=8, after=3)
     spaced_para(doc, CLINICAL_CONFIDENTIALITY, after=3, keep=True)
     _bullets(doc, CLINICAL_REASONS)
     spaced_para(doc, CLINICAL_CONSENT, before=4, after=6)
@@ -327,13 +327,13 @@ def river_tees_clinical_contract() -> DocumentObject:
     spaced_para(doc, "If these records need to be accessed, we will {{ records_access }}", after=4)
     spaced_para(doc, "Other areas of agreement {{ other_agreements }}", after=10)
 
-    spaced_para(doc, "Contract Agreement:", bold=True, after=4, keep=True)
     table = doc.add_table(rows=0, cols=2)
     # The policy prints "Date" without a colon under the supervisor; kept as printed.
     for who, caption, date in (("supervisee", "Supervisee:", "Date:"), ("supervisor", "Supervisor:", "Date")):
         signature(label_row(table, caption), who)
         spaced_para(label_row(table, date), "{{ signed.%s.date }}" % who, after=0)
     finish_table(table, (4.0, 13.0), tall_rows=(0, 2))
+    caption_row(table, "Contract Agreement:", level=2, size=11)
     doc.add_paragraph()
     return doc
 

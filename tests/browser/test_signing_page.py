@@ -70,3 +70,31 @@ def test_the_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(page
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.closest('main') !== null")
     assert focused, "the next Tab after skipping should stay inside the main content"
+
+
+CLAUSE = "Every effort will be made for supervision to take place in an uninterrupted environment"
+
+
+def test_the_contract_reads_as_text_at_320_pixels_and_the_used_link_reopens_it(new_page, runner, mailbox, trusts):
+    # 320 CSS pixels is also what a 1280 pixel screen gives at 400% zoom (WCAG 1.4.10).
+    phone = new_page(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
+    link = signing_link(runner, mailbox)
+    phone.goto(link)
+    text = phone.locator("#document-text-body")
+    expect(text).to_contain_text(CLAUSE)
+    expect(phone.get_by_text("this is the document you are agreeing")).to_be_visible()
+    region = phone.get_by_role("region", name="Table in the document")
+    region.scroll_into_view_if_needed()
+    assert region.bounding_box()["width"] <= 320
+    assert scroll_width(phone) <= 320, "the page scrolls sideways on a 320px screen"
+
+    phone.get_by_label("I agree this is an accurate record").tap()
+    phone.get_by_label("Type your full name").fill(SUPERVISEE[0])
+    phone.get_by_role("button", name="Agree", exact=True).tap()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("You have agreed this record")
+
+    phone.goto(link)
+    assert phone.title().startswith("Agreed — Supervision contract")
+    expect(phone.get_by_text("You agreed version 1 on", exact=False)).to_be_visible()
+    expect(phone.locator("#document-text-body")).to_contain_text(CLAUSE)
+    assert scroll_width(phone) <= 320

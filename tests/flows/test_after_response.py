@@ -9,14 +9,27 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from app.db import transaction, utcnow
+from app.documents.models import Document, DocumentVersion
+from app.extensions import db
 from app.jobs import drain
 
 from .conftest_helpers import BROKER
 from .test_contract_spine import SUPERVISEE, agree, csrf, events, path_of, state
+
+
+def hold_seal(app: Any, document_id: int, *, until: datetime) -> None:
+    """Set the current version's seal claim, as the worker sealing it holds it."""
+    with app.app_context(), transaction():
+        document = db.session.get(Document, document_id)
+        db.session.execute(update(DocumentVersion).where(DocumentVersion.id == document.version.id)
+                           .values(seal_claimed_until=until))
 
 
 def _create(runner: Any) -> int:
@@ -38,6 +51,9 @@ def test_the_last_agreement_answers_before_the_seal_which_follows_in_the_backgro
     supervisee_url = mailbox.link(mailbox.to("sam@example.org", "Please read and agree")[0])
     supervisor_url = mailbox.link(mailbox.to("alex.morgan@example.org", "Please read and agree")[0])
     assert agree(client, supervisee_url, "Sam O'Brien <Head> & Co").status_code == 303
+    # Hold the seal as a worker busy sealing it would (its claim): the background job finds it taken
+    # and leaves it, so the pages below are seen, every time, while the record is still being sealed.
+    hold_seal(app, document_id, until=utcnow() + timedelta(minutes=10))
 
     page = client.get(path_of(supervisor_url))
     began = time.monotonic()
@@ -61,6 +77,12 @@ def test_the_last_agreement_answers_before_the_seal_which_follows_in_the_backgro
     assert json.loads(status.data) == {"state": "agreed", "sealed": False}
     assert events(app, document_id, "sealed") == []  # and nothing a GET did changed that
 
+    # The seal job ran in the pool after the response and left the held seal alone.
+    assert drain(app, timeout=120)
+    assert state(app, document_id) == "agreed"
+    # The holder lets its claim lapse (as a killed worker's would); the sweep queues the seal again.
+    hold_seal(app, document_id, until=utcnow() - timedelta(seconds=1))
+    assert runner.invoke(args=["jobs", "sweep"]).exit_code == 0
     assert drain(app, timeout=120)
     assert state(app, document_id) == "sealed"
     assert json.loads(client.get(path_of(supervisor_url) + "/status").data) == {"state": "sealed", "sealed": True}

@@ -6,15 +6,17 @@ from __future__ import annotations
 import os
 import threading
 import time
+from datetime import timedelta
 from io import BytesIO
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app import create_app
 from app.audit import Noise, count, tallies
 from app.audit.models import AuditEvent
-from app.db import transaction
+from app.db import transaction, utcnow
+from app.documents.models import Link
 from app.extensions import db
 from signing.tokens import LinkTokens
 
@@ -47,6 +49,9 @@ def test_a_refused_real_link_is_still_logged(app, client, runner, mailbox, trust
     create(runner)
     url = mailbox.link(mailbox.to("sam@example.org", "Please read")[0])
     assert agree(client, url, "Sam O'Brien <Head> & Co").status_code == 303
+    with app.app_context():  # an answered link reads until it expires; after that it is refused
+        db.session.execute(update(Link).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
     before = _audit_rows(app)
     again = client.get(path_of(url))
     assert again.status_code == 409 and "already been used" in again.text

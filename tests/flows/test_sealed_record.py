@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.documents.models import Document, SealedCopy
 from app.extensions import db
+from app.rendering import uk_time
 from signing.record import check_record, source_attachment
 from signing.verify import verify_pdf
 
@@ -77,7 +78,7 @@ def test_the_record_carries_the_agreed_pdf_its_pages_unchanged_and_one_sealing_t
     assert report.ok, report.problems
     assert report.signing_time == sealed_at
     assert abs(report.timestamp_time - sealed_at) <= timedelta(seconds=1)
-    assert f"{sealed_at:%d %B %Y, %H:%M:%S} UTC" in evidence_text
+    assert uk_time(sealed_at) in evidence_text
     assert f"sealed {sealed_at:%Y-%m-%d %H:%M:%S} UTC" in shown
     # The evidence page names the seal certificate by its fingerprint, and says how to check each value.
     assert report.signer_fingerprint_sha256 in evidence_text

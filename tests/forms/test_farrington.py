@@ -16,7 +16,7 @@ from lxml import etree
 from app.rendering import render_docx
 from app.trusts.profiles import ProfileError, read_profile
 
-from ..rendering.support import all_text, assert_no_tags, cell_rows, paragraphs, part_xml, texts
+from ..rendering.support import all_text, assert_no_tags, body_rows, header_rows, paragraphs, part_xml, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "document_templates"
@@ -275,7 +275,9 @@ def test_contract_deletes_the_role_that_does_not_apply() -> None:
 
 def test_contract_signature_blocks_carry_name_and_date_of_agreement() -> None:
     docx = render("contract")
-    assert cell_rows(docx, 0) == [
+    assert header_rows(docx, 0) == [[
+        "I have read and agreed to the above written contract including our individual terms of agreement:"]]
+    assert body_rows(docx, 0) == [
         ["Signed", "Alex Morgan\nAgreed electronically", "Supervisor/Supervisee"],
         ["Date", "24 November 2026"],
         ["Signed", "Sam Patel\nAgreed electronically", "Supervisor/Supervisee"],
@@ -289,7 +291,7 @@ def test_contract_signature_blocks_carry_name_and_date_of_agreement() -> None:
 
 def test_unsigned_contract_leaves_the_signatures_blank() -> None:
     docx = render("contract", signed=False)
-    assert cell_rows(docx, 0) == [["Signed", "", "Supervisor/Supervisee"], ["Date", ""]] * 2
+    assert body_rows(docx, 0) == [["Signed", "", "Supervisor/Supervisee"], ["Date", ""]] * 2
     assert "Agreed electronically" not in all_text(docx)
 
 
@@ -340,13 +342,15 @@ def test_record_prints_every_heading_and_value() -> None:
 
 def test_record_lists_each_supervisee_and_each_signature() -> None:
     docx = render("record")
-    rows = cell_rows(docx, 1)
+    rows = body_rows(docx, -1)  # after the actions, each in its own table
+    assert header_rows(docx, -1) == [["Agreement"]]
     assert rows == [
         ["Signed", "Alex Morgan\nAgreed electronically", "(Supervisor)", "Date:", "24 November 2026"],
         ["Signed", "Sam Patel\nAgreed electronically", "(Supervisee)", "Date:", "25 November 2026"],
         ["Signed", "Jo O'Neill\nAgreed electronically", "(Supervisee)", "Date:", "26 November 2026"],
     ]
-    header = cell_rows(docx, 0)
+    header = body_rows(docx, 0)
+    assert header_rows(docx, 0) == [["Record of Supervision"]]
     assert ["Name of Supervisee:", "Jo O'Neill"] in header
     assert header[:2] == [["Name of Supervisor:", "Alex Morgan"], ["Position of person in school:",
                                                                    "Regional Safeguarding Lead"]]
@@ -369,8 +373,8 @@ def test_record_names_print_verbatim() -> None:
     ctx["supervisees"][1]["name"] = hostile
     ctx["signed"]["supervisees"][1]["name"] = hostile
     docx = render_docx(form("record"), ctx)
-    assert ["Name of Supervisee:", hostile] in cell_rows(docx, 0)
-    assert hostile + "\nAgreed electronically" in [r[1] for r in cell_rows(docx, 1)]
+    assert ["Name of Supervisee:", hostile] in body_rows(docx, 0)
+    assert hostile + "\nAgreed electronically" in [r[1] for r in body_rows(docx, -1)]
 
 
 # --- Individual Case Proforma ---------------------------------------------------------------------
@@ -387,7 +391,8 @@ def test_case_proforma_prints_every_heading_and_value() -> None:
     for value in (case["background"], case["advice"], case["actions"], "Alex Morgan", "Sam Patel",
                   "14 October 2026", "Oakfield Primary School"):
         assert value in found
-    assert cell_rows(docx, 1) == [
+    assert header_rows(docx, 0) == [["The case"]] and header_rows(docx, 1) == [["Agreement"]]
+    assert body_rows(docx, 1) == [
         ["Signed", "Alex Morgan\nAgreed electronically", "(Supervisor)", "Date:", "24 November 2026"],
         ["Signed", "Sam Patel\nAgreed electronically", "(Supervisee)", "Date:", "25 November 2026"],
     ]

@@ -326,7 +326,10 @@ def test_the_contract_names_the_parties_dates_and_agreements() -> None:
         ["Supervisee", "Sam Patel", "Designated Safeguarding Lead"],
         ["School", "Oakfield Primary School", "Oakfield Primary School"],
     ]
-    assert rows(found[1]) == [["Agreed date", "1 September 2026"], ["Review date", "1 September 2027"]]
+    # The section's heading is the table's header row (its one cell spans both columns).
+    assert rows(found[1]) == [["Dates", "Dates"], ["Agreed date", "1 September 2026"],
+                              ["Review date", "1 September 2027"]]
+    assert "Dates" in styled(docx, "Heading 2")
     assert rows(found[-1]) == [
         ["Name", "Role", "Signature", "Date agreed"],
         ["Alex Morgan", "Supervisor", "Alex Morgan\nAgreed electronically", "24 November 2026"],
@@ -405,6 +408,7 @@ def test_the_agenda_lists_the_items_with_open_actions_and_added_items() -> None:
         "Book LADO training — Alex Morgan — 10 October 2026",
     ]
     assert rows(tables(docx)[0]) == [
+        ["Session", "Session"],
         ["Date", "14 October 2026"],
         ["Time", "15:30"],
         ["Venue", "Library meeting room"],
@@ -428,7 +432,8 @@ def test_the_record_prints_header_review_sections_cases_actions_and_agreement() 
     ctx = context("record", profile, signed=True)
     docx = render_docx(GENERIC / "record.docx", ctx)
     lines = texts(docx)
-    header = rows(tables(docx)[0])
+    caption, *header = rows(tables(docx)[0])
+    assert caption == ["Session", "Session"]
     assert header[0] == ["Date of supervision", "14 October 2026"]
     assert header[1] == ["Date of next supervision", "25 November 2026"]
     assert header[2] == [

@@ -176,6 +176,7 @@ def test_the_record_header_carries_the_agenda_date_and_review_of_last_actions() 
     docx = render("record")
     header = rows(tables(docx)[0])
     assert header == [
+        ["Session", "Session"],
         ["Date of supervision:", "14 October 2026"],
         ["Attendees:", "Alex Morgan, Supervisor\nSam Patel, Supervisee\nJo O'Neill, Supervisee"],
         ["Agenda:", "1. Welcome\n2. Review of last actions\n3. Case discussion"],
@@ -191,7 +192,7 @@ def test_the_record_header_carries_the_agenda_date_and_review_of_last_actions() 
 
 def test_the_record_header_drops_what_was_not_given() -> None:
     docx = render("record", open_actions=[], agenda_items=[], next_session_date="")
-    assert [row[0] for row in rows(tables(docx)[0])] == ["Date of supervision:", "Attendees:"]
+    assert [row[0] for row in rows(tables(docx)[0])] == ["Session", "Date of supervision:", "Attendees:"]
     assert "Review of actions from last meeting" not in all_text(docx)
     assert_no_tags(docx)
 
@@ -231,7 +232,8 @@ def test_the_evaluation_form_asks_the_profiles_questions_with_answers_and_commen
     docx = render_docx(form_path(profile(), "audit"), ctx)
     lines = texts(docx)
     assert "Safeguarding Supervision Evaluation Form" in lines and SECTION_7 in lines
-    assert rows(tables(docx)[0]) == [["Name (optional):", "Sam Patel"], ["Date:", "2 July 2027"]]
+    assert rows(tables(docx)[0]) == [["Answers", "Answers"], ["Name (optional):", "Sam Patel"],
+                                     ["Date:", "2 July 2027"]]
     questions = rows(tables(docx)[1])
     assert questions[0] == ["No.", "Question", "Answer", "Comments"]
     assert questions[1:] == [[q["number"], q["text"], q["answer"], q["comments"]] for q in ctx["questions"]]
@@ -247,7 +249,7 @@ def test_the_evaluation_form_asks_the_profiles_questions_with_answers_and_commen
 
 def test_the_evaluation_form_works_without_a_name() -> None:
     docx = render("audit", respondent_name="")
-    assert rows(tables(docx)[0])[0] == ["Name (optional):", ""]
+    assert rows(tables(docx)[0])[1] == ["Name (optional):", ""]
     assert_no_tags(docx)
 
 

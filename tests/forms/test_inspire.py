@@ -115,6 +115,7 @@ def test_the_agenda_is_section_8s_checklist_word_for_word() -> None:
     assert lines.index(SECTION_8_INTRO) < lines.index(SECTION_8_OPENER)
     assert styled(docx, "List Bullet") == SECTION_8_CHECKLIST
     assert rows(tables(docx)[0]) == [
+        ["Session", "Session"],
         ["Date:", "14 October 2026"],
         ["Time:", "15:30"],
         ["Venue:", "Library meeting room"],

@@ -16,7 +16,7 @@ from lxml import etree
 from app.rendering import render_docx
 from app.trusts.profiles import ProfileError, read_profile
 
-from ..rendering.support import all_text, assert_no_tags, cell_rows, paragraphs, part_xml, texts
+from ..rendering.support import all_text, assert_no_tags, body_rows, header_rows, paragraphs, part_xml, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "document_templates"
@@ -271,7 +271,8 @@ def test_contract_follows_appendix_1() -> None:
     for heading in ("APPENDIX 1: ONE TO ONE SUPERVISION CONTRACT", "SUPERVISION CONTRACT"):
         assert heading in found
     terms = context("contract")["terms"]
-    assert cell_rows(docx, 0) == [
+    assert header_rows(docx, 0) == [["SUPERVISION CONTRACT"]]  # the subtitle heads the table
+    assert body_rows(docx, 0) == [
         ["SUPERVISEE", "Sam Patel"],
         ["SUPERVISOR", "Alex Morgan"],
         ["We have agreed that supervision will be conducted as follows:"],
@@ -287,7 +288,7 @@ def test_contract_follows_appendix_1() -> None:
         ["Other areas of agreement", "Sessions alternate between the two schools"],
     ]
     assert "Confidentiality discussed and limitations agreed\t☒ Yes\t☐ No" in found
-    assert cell_rows(docx, 1) == [
+    assert body_rows(docx, 1) == [
         ["Signature of Supervisor", "Alex Morgan\nAgreed electronically on 24 November 2026"],
         ["Signature of Supervisee", "Sam Patel\nAgreed electronically on 25 November 2026"],
         ["Date:", "1 September 2026"],
@@ -299,7 +300,7 @@ def test_contract_follows_appendix_1() -> None:
 def test_contract_ticks_no_and_leaves_signatures_blank_until_agreed() -> None:
     docx = render("contract", signed=False, confidentiality_discussed="No", other_agreements="")
     assert "Confidentiality discussed and limitations agreed\t☐ Yes\t☒ No" in texts(docx)
-    assert cell_rows(docx, 1)[:2] == [["Signature of Supervisor", ""], ["Signature of Supervisee", ""]]
+    assert body_rows(docx, 1)[:2] == [["Signature of Supervisor", ""], ["Signature of Supervisee", ""]]
     assert "Other areas of agreement" not in all_text(docx)
     header = Document(io.BytesIO(docx)).sections[0]
     assert header.header.paragraphs[0].text == "River Tees Multi-Academy Trust"
@@ -341,7 +342,8 @@ def test_group_contract_follows_appendix_3_and_lists_every_supervisee() -> None:
     found = texts(docx)
     assert "APPENDIX 3: GROUP SUPERVISION CONTRACT" in found
     terms = context("group-contract")["terms"]
-    rows = cell_rows(docx, 0)
+    assert header_rows(docx, 0) == [["APPENDIX 3: GROUP SUPERVISION CONTRACT"]]
+    rows = body_rows(docx, 0)
     assert rows[0] == ["SUPERVISEES", "Sam Patel\nJo O'Neill\nKit Lowe"]
     assert rows[1] == ["SUPERVISOR", "Alex Morgan"]
     assert rows[2] == ["We have agreed that supervision will be conducted as follows:"]
@@ -354,7 +356,7 @@ def test_group_contract_follows_appendix_3_and_lists_every_supervisee() -> None:
                        LEAD_IN + "\n" + "\n".join(APPENDIX_3_EXPECTATIONS)]
     assert rows[9] == ["What the supervisee expects from supervision", "Time to think through the harder cases"]
     assert "Confidentiality discussed and limitations agreed:\t☒ Yes\t☐ No" in found
-    assert cell_rows(docx, 1) == [
+    assert body_rows(docx, 1) == [
         ["Signature of supervisor:", "Alex Morgan\nAgreed electronically on 24 November 2026"],
         ["Signature of supervisees:",
          "Sam Patel\nAgreed electronically on 25 November 2026\n"
@@ -368,7 +370,7 @@ def test_group_contract_follows_appendix_3_and_lists_every_supervisee() -> None:
 
 def test_unsigned_group_contract_leaves_a_line_per_supervisee() -> None:
     docx = render("group-contract", signed=False)
-    assert cell_rows(docx, 1)[1] == ["Signature of supervisees:", "\n\n"]
+    assert body_rows(docx, 1)[1] == ["Signature of supervisees:", "\n\n"]
 
 
 # --- Appendix 4: supervision record -----------------------------------------------------------------
@@ -379,7 +381,8 @@ def test_record_follows_appendix_4() -> None:
     found = texts(docx)
     ctx = context("record")
     assert "APPENDIX 4: SUPERVISION RECORD" in found
-    rows = cell_rows(docx, 0)
+    assert header_rows(docx, 0) == [["APPENDIX 4: SUPERVISION RECORD"]]
+    rows = body_rows(docx, 0)
     labels = [row[0] for row in rows]
     assert labels[:2] == ["Attendees", "Date of supervision"]
     assert "General issues discussed" in labels
@@ -398,7 +401,8 @@ def test_record_follows_appendix_4() -> None:
             assert value in found
     for item in ctx["agenda_items"]:
         assert item in found
-    assert cell_rows(docx, 1) == [
+    assert header_rows(docx, -1) == [["Agreed as an accurate record"]]
+    assert body_rows(docx, -1) == [
         ["Supervisor", "Alex Morgan", "Alex Morgan\nAgreed electronically on 24 November 2026"],
         ["Supervisee", "Sam Patel", "Sam Patel\nAgreed electronically on 25 November 2026"],
         ["Supervisee", "Jo O'Neill", "Jo O'Neill\nAgreed electronically on 26 November 2026"],
@@ -410,7 +414,7 @@ def test_record_follows_appendix_4() -> None:
 def test_a_record_without_cases_or_actions_keeps_the_policys_boxes_only() -> None:
     docx = render("record", cases=[], actions=[], open_actions=[], agenda_items=[], next_session_date="",
                   signed=False)
-    labels = [row[0] for row in cell_rows(docx, 0)]
+    labels = [row[0] for row in body_rows(docx, 0)]
     assert labels == ["Attendees", "Date of supervision", "General issues discussed",
                       "Case(s) discussed at supervision today (if appropriate)", "Date of next supervision"]
     assert CASE_NOTE not in all_text(docx)
@@ -424,8 +428,8 @@ def test_record_names_print_verbatim() -> None:
     ctx["signed"]["supervisees"][2]["name"] = hostile
     ctx["attendees"][3]["name"] = hostile
     docx = render_docx(form("record"), ctx)
-    assert cell_rows(docx, 1)[3][1:] == [hostile, hostile + "\nAgreed electronically on 27 November 2026"]
-    assert f"{hostile} (Supervisee)" in cell_rows(docx, 0)[0][1]
+    assert body_rows(docx, -1)[3][1:] == [hostile, hostile + "\nAgreed electronically on 27 November 2026"]
+    assert f"{hostile} (Supervisee)" in body_rows(docx, 0)[0][1]
 
 
 # --- Appendix 5: clinical supervision contract ------------------------------------------------------------
@@ -438,7 +442,9 @@ def test_clinical_contract_follows_appendix_5() -> None:
         assert line in found, line
     assert found.count("Meet all my responsibilities relating to clinical supervision as laid out in the policy") == 2
     terms = context("clinical-contract")["terms"]
-    assert cell_rows(docx, 0) == [
+    assert header_rows(docx, 0) == [["Parties"]]
+    assert header_rows(docx, -1) == [["Contract Agreement:"]]
+    assert body_rows(docx, 0) == [
         ["Supervisee", "Sam Patel", "Line manager", "Pat Green"],
         ["Role and work base", "Play therapist, Oakfield Primary"],
         ["Supervisor", "Alex Morgan", "Line manager", "Chris Lane"],
@@ -461,7 +467,7 @@ def test_clinical_contract_follows_appendix_5() -> None:
         "Other areas of agreement Sessions alternate between the two schools",
     ):
         assert line in found
-    assert cell_rows(docx, 1) == [
+    assert body_rows(docx, 1) == [
         ["Supervisee:", "Sam Patel\nAgreed electronically"],
         ["Date:", "25 November 2026"],
         ["Supervisor:", "Alex Morgan\nAgreed electronically"],

@@ -83,10 +83,11 @@ def test_signing_pages_from_the_link_to_the_download(app, runner, client, mailbo
     check_page(thanks.text)
     assert "You have agreed this supervision contract" in thanks.text and "govuk-panel" in thanks.text
 
-    used = client.get(path_of(sam))
-    assert used.status_code == 409
-    check_page(used.text)
-    assert "already been used" in used.text
+    reopened = client.get(path_of(sam))  # the link now opens what was agreed, read-only
+    assert reopened.status_code == 200
+    page = check_page(reopened.text)
+    assert "<title>Agreed — " in reopened.text and "You agreed version 1" in reopened.text
+    assert not [f for f in page.all("form") if f.get("action", "").endswith("/agree")]
 
     assert agree(client, alex, "Alex Morgan").status_code == 303
     assert wait(lambda: state(app, document_id) == "sealed")
@@ -109,10 +110,10 @@ def test_asking_for_changes_pages(app, runner, client, mailbox, trusts):
     check_page(sent.text)
     assert "Your request for changes has been sent" in sent.text
 
-    closed = client.get(path_of(alex))
-    assert closed.status_code == 409
-    check_page(closed.text)
-    assert "Changes have been requested" in closed.text
+    waiting = client.get(path_of(alex))  # the other party reads who asked, not a dead end
+    assert waiting.status_code == 200
+    check_page(waiting.text)
+    assert "<title>Changes requested — " in waiting.text and "Sam O&#39;Brien" in waiting.text
 
 
 def test_audit_answer_pages(app, runner, client, mailbox, trusts):

@@ -69,7 +69,7 @@ def test_retention_counts_from_each_anchor(app, runner, mailbox, trusts, wait):
 def _stored_paths(app, document_id: int) -> tuple[list[str], list[Path]]:
     with app.app_context():
         document = db.session.get(Document, document_id)
-        files = [f for v in document.versions for f in (v.docx_file, v.pdf_file, v.final_docx_file, v.sealed_file) if f]
+        files = [f for v in document.versions for f in (v.docx_file, v.pdf_file, v.text_file, v.final_docx_file, v.sealed_file) if f]
         emails = db.session.scalars(select(OutboundEmail).where(OutboundEmail.document_id == document_id,
                                                                 OutboundEmail.attachment_file_id.is_not(None)))
         root = Path(app.config["OUTPUT_DIR"])
@@ -167,10 +167,13 @@ def test_a_hold_keeps_a_record_out_of_review_and_out_of_an_approved_batch(app, r
     assert runner.invoke(args=["retention", "log"]).output.strip() == ""
 
 
-def test_destroying_a_record_kept_in_the_database_leaves_none_of_its_chunks(app, runner, mailbox, trusts, wait):
+def test_destroying_a_record_kept_in_the_database_leaves_none_of_its_chunks(app, runner, mailbox, trusts, wait,
+                                                                           tmp_path):
     from app.storage import StoredChunk, StoredFile
 
     app.config["STORAGE_BACKEND"] = "database"
+    # An output folder of its own: the same contract's text, stored on disk by an earlier test, has the same hash.
+    app.config["OUTPUT_DIR"] = str(tmp_path / "output")
     users(runner, (SAM[1], SAM[0], "staff", "Oakfield Primary School"), *ADMINS)
     document_id = sealed_contract(app, runner, mailbox, wait, SAM)
     hashes = [h for h in _stored_paths(app, document_id)[0] if len(h) == 64]

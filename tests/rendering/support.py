@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
@@ -124,3 +125,29 @@ def cell_rows(docx: bytes, table: int) -> list[list[str]]:
                 cells.append(cell.text)
         found.append(cells)
     return found
+
+
+def _rows(docx: bytes, table: int, *, header: bool) -> list[list[str]]:
+    """The text of each header row (header=True) or each other row of a top-level table, a merged cell once."""
+    found = []
+    for row in Document(io.BytesIO(docx)).tables[table].rows:
+        properties = row._tr.trPr
+        if (properties is not None and properties.find(qn("w:tblHeader")) is not None) != header:
+            continue
+        cells, kept = [], []  # kept holds each cell's element, so a merged cell is recognised as one
+        for cell in row.cells:
+            if not any(cell._tc is seen for seen in kept):
+                kept.append(cell._tc)
+                cells.append(cell.text)
+        found.append(cells)
+    return found
+
+
+def header_rows(docx: bytes, table: int) -> list[list[str]]:
+    """The text of a top-level table's header rows (Word's "Repeat as header row")."""
+    return _rows(docx, table, header=True)
+
+
+def body_rows(docx: bytes, table: int) -> list[list[str]]:
+    """The text of a top-level table's rows below its header rows."""
+    return _rows(docx, table, header=False)

@@ -76,6 +76,10 @@ def routes(world: dict[str, Any]) -> list[tuple[str, str]]:
         ("POST", "/staff/reviews/reissue-all"),
         ("GET", "/staff/reviews/progress"),
         ("GET", "/staff/preview/" + "0" * 64 + "/1.png"),
+        # A party's own page to read and answer (Sam, the supervisee, is the only party on staff).
+        ("GET", f"/staff/documents/{d}/agree"),
+        ("POST", f"/staff/documents/{d}/agree"),  # no tick, no name: refused per field
+        ("POST", f"/staff/documents/{d}/changes"),
         # The trust's schools and staff (admins only; another trust's are not found).
         ("GET", "/staff/schools"),
         ("POST", "/staff/schools"),
@@ -107,13 +111,18 @@ PROFILE_PAGES = [200, 400, 200, 303]
 NOT_ADMIN_PROFILE = [403] * 4
 EXPECTED = {
     # role: status for each route above, in order
-    "admin": [200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404, *ADMIN_PAGES, *PROFILE_PAGES],
-    "lead": [200, 200, 200, 200, 200, 403, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404, *NOT_ADMIN, *NOT_ADMIN_PROFILE],
-    "other_lead": [200, 200, 404, 200, 200, 403, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404, *NOT_ADMIN, *NOT_ADMIN_PROFILE],
-    "party": [200, 200, 200, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 200, 404, *NOT_ADMIN, *NOT_ADMIN_PROFILE],
-    "bystander": [200, 200, 404, 403, 403, 403, 404, 404, 404, 404, 404, 403, 403, 403, 200, 404, *NOT_ADMIN, *NOT_ADMIN_PROFILE],
-    "other_trust": [200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404,
-                    *FOREIGN_ADMIN_PAGES, *PROFILE_PAGES],
+    "admin": [200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404, 404, 404, 404,
+             *ADMIN_PAGES, *PROFILE_PAGES],
+    "lead": [200, 200, 200, 200, 200, 403, 200, 200, 303, 303, 303, 400, 200, 303, 200, 404, 404, 404, 404,
+            *NOT_ADMIN, *NOT_ADMIN_PROFILE],
+    "other_lead": [200, 200, 404, 200, 200, 403, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404, 404, 404, 404,
+                  *NOT_ADMIN, *NOT_ADMIN_PROFILE],
+    "party": [200, 200, 200, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 200, 404, 200, 400, 303,
+             *NOT_ADMIN, *NOT_ADMIN_PROFILE],
+    "bystander": [200, 200, 404, 403, 403, 403, 404, 404, 404, 404, 404, 403, 403, 403, 200, 404, 404, 404, 404,
+                 *NOT_ADMIN, *NOT_ADMIN_PROFILE],
+    "other_trust": [200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 400, 200, 303, 200, 404, 404, 404, 404,
+                   *FOREIGN_ADMIN_PAGES, *PROFILE_PAGES],
 }
 
 

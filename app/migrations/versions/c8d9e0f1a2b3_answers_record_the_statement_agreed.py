@@ -1,7 +1,7 @@
 """Each agreement records the statement the party agreed to, in the trust's words
 
 Revision ID: c8d9e0f1a2b3
-Revises: f1a2b3c4d5e6
+Revises: e0f1a2b3c4d5
 Create Date: 2026-12-01 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c8d9e0f1a2b3"
-down_revision = "f1a2b3c4d5e6"  # after people-admin's, merged into main first
+down_revision = "e0f1a2b3c4d5"  # after the parties' text
 branch_labels = None
 depends_on = None
 
