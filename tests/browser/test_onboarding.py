@@ -265,4 +265,6 @@ def test_a_new_trust_is_onboarded_through_the_web(
     screenshot(page, "onboarding-form-versions.png")
 
     # The forms went to the trust's store: nothing in the code tree's document_templates/ changed.
-    assert code_tree_forms() == tree_before == ""
+    assert app.config["TEMPLATES_DIR"] == str(ROOT / "document_templates")
+    assert code_tree_forms() == tree_before
+    assert not (ROOT / "document_templates" / "forms" / SLUG).exists()
