@@ -91,6 +91,8 @@ DEFAULTS: dict[str, Any] = {
     "FORM_CPU_SECONDS": 10,
     "FORM_MEMORY_MB": 1024,
     "FORM_WALL_SECONDS": 30,
+    # The largest Word form a trust admin may upload, in MB.
+    "FORM_MAX_MB": 10,
     # Requests each API key may make (Flask-Limiter syntax, counted where RATELIMIT_STORAGE_URI says).
     "API_RATE_LIMIT": "120 per minute;5000 per hour",
     # Webhooks: deliver to loopback or private addresses too (true, or a list of addresses/networks).

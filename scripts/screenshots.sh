@@ -14,7 +14,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="docs/screenshots"
 EXPECTED=(dashboard.png create-form-errors.png document-timeline.png signing-phone.png retention-batch-phone.png audit-report.png
           staff-sign-in-with-provider.png schools-similar-name.png staff-invite.png staff-list.png create-parties-phone.png
-          profile-error-phone.png profile-wording-phone.png)
+          profile-error-phone.png profile-wording-phone.png
+          forms-phone.png form-check-findings-phone.png form-preview-phone.png form-versions-phone.png)
 # The walk of every page (test_every_page.py) saves its key pages at both widths.
 for page in verify-intact signing agreed sign-in dashboard documents document preview settings batch; do
     EXPECTED+=("$page-1280.png" "$page-320.png")

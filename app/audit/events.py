@@ -50,6 +50,11 @@ class EventType(StrEnum):
     SSO_REMOVED = "sso_removed"
     SSO_REFUSED = "sso_refused"  # sign-in with a provider refused (why; never the address)
     STAFF_LEFT = "staff_left"
+    # a trust's Word forms and configuration
+    FORM_UPLOADED = "form_uploaded"  # checked and held for its uploader to install
+    FORM_INSTALLED = "form_installed"  # a new version of a kind's form, now in use
+    FORM_RESTORED = "form_restored"  # an earlier version (or the bundled form) in use again
+    TRUST_IMPORTED = "trust_imported"  # profile and forms from an export file
     # records governance
     RETENTION_REVIEWED = "retention_reviewed"
     BATCH_ITEM_WITHDRAWN = "batch_item_withdrawn"

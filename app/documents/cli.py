@@ -174,6 +174,10 @@ def documents_show(document_id: int) -> None:
     click.echo("versions:")
     for version in document.versions:
         marks = []
+        if version.form is not None:
+            marks.append(f"form: version {version.form.number} ({version.form.filename})")
+        elif version.form_sha256:
+            marks.append(f"form: bundled, sha256 {version.form_sha256}")
         if version.pdf_file:
             marks.append(f"pdf sha256 {version.pdf_file.sha256}")
         if version.sealed_file and version.sealed_at:

@@ -13,6 +13,7 @@ from ..db import transaction
 from ..extensions import db
 from ..jobs import Job, dispatch
 from ..kinds import FieldError, Kind, kind, kinds_used, resolve_fields, terms_of
+from ..trusts.form_store import NoForm, form_in_use
 from ..trusts.models import Trust
 from ..trusts.schools import profile_for
 from ..trusts.wording import document_name
@@ -20,7 +21,6 @@ from .context import long_date
 from .links import issue_link
 from .models import Document, DocumentVersion, LinkPurpose, Party
 from .people import Person, checked_person, pair_key
-from .records import template_path
 from .states import State
 
 
@@ -89,8 +89,10 @@ def _check_people_and_form(spec: Kind, trust: Trust, supervisor: Person | None, 
         problems.append("each person must have their own email address")
     if spec.name not in kinds_used(trust.profile):
         problems.append(f"trust {trust.slug!r} does not use {spec.name} documents (its profile's kinds)")
-    if not template_path(trust.template_for(spec.name)).is_file():
-        problems.append(f"trust {trust.slug!r} has no form for {spec.name}")
+    try:
+        form_in_use(trust, spec.name)
+    except NoForm as exc:
+        problems.append(str(exc))
     if spec.answered_online and not trust.profile.get("audit", {}).get("questions"):
         problems.append(f"trust {trust.slug!r} has no audit questions in its profile")
     if problems:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
 from ..storage import StoredFile
-from ..trusts.models import Trust
+from ..trusts.models import Trust, TrustForm
 from .states import State, check_transition
 
 
@@ -142,8 +142,13 @@ class DocumentVersion(db.Model):  # type: ignore[name-defined]
     sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Where each party's agreement is stamped: party id -> [{page, x, y, width, height}] (app.rendering.places).
     places: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The form it was filled in from, set when it is rendered: the trust's installed version, or (form_id
+    # None) the bundled form of that SHA-256 (forms/bundled.sha256 names it).
+    form_id: Mapped[int | None] = mapped_column(ForeignKey("trust_form.id"))
+    form_sha256: Mapped[str | None] = mapped_column(String(64))
 
     document: Mapped[Document] = relationship(back_populates="versions")
+    form: Mapped[TrustForm | None] = relationship()
     docx_file: Mapped[StoredFile | None] = relationship(foreign_keys=[docx_file_id])
     pdf_file: Mapped[StoredFile | None] = relationship(foreign_keys=[pdf_file_id])
     text_file: Mapped[StoredFile | None] = relationship(foreign_keys=[text_file_id])

@@ -33,12 +33,12 @@ def prepare(version_id: int) -> None:
     spec = kind(document.kind)
     markers = new_markers(p.id for p in document.parties if spec.needs_agreement and p.role in spec.agreed_by)
     form, reference = form_of(document), document.reference
-    docx = render_form(form, form_context(document, version, final=False, markers=markers))
+    docx = render_form(form.data, form_context(document, version, final=False, markers=markers), name=form.name)
     db.session.commit()  # end the read so no lock is held while LibreOffice works
     pdf = get_converter(current_app).convert_docx_to_pdf(docx)
     # The seal stamps each agreement here, so sealing needs neither the form nor LibreOffice.
     places = find_places(pdf, markers) if markers else None
-    text = text_of(form, docx, reference)  # the page's text of the document, from this same render
+    text = text_of(form.data, docx, reference)  # the page's text of the document, from this same render
     with transaction():
         document = locked_document(document.id)
         version = db.session.get(DocumentVersion, version_id, populate_existing=True)
@@ -49,6 +49,8 @@ def prepare(version_id: int) -> None:
         version.pdf_file = store(pdf, PDF)
         version.text_file = store(text.encode("utf-8"), HTML) if text is not None else None
         version.places = places
+        version.form_id = form.version.id if form.version is not None else None
+        version.form_sha256 = form.sha256
         version.sent_at = utcnow()
         if spec.needs_agreement:
             document.move_to(State.AWAITING_AGREEMENT)

@@ -12,7 +12,8 @@ from flask import current_app
 
 from ..conversion import get_converter
 from ..extensions import db
-from ..kinds import Kind, resolve_fields
+from ..kinds import Kind, example_context, resolve_fields
+from ..trusts.form_store import form_in_use
 from ..trusts.forms import render_form
 from ..trusts.models import Trust
 from ..trusts.schools import profile_for
@@ -21,7 +22,6 @@ from .context import form_context
 from .create import unsaved_document
 from .pages import CachedPdf, page_count
 from .people import Person
-from .records import template_path
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ def preview(
 ) -> Preview:
     """Render and convert the document that these inputs would make, without saving it."""
     resolved = resolve_fields(spec, fields, profile_for(trust), date.today())
+    form = form_in_use(trust, spec.name)
     with db.session.no_autoflush:
         document = unsaved_document(trust, spec, supervisor, supervisees, resolved, author)
         document.id = 0
@@ -54,7 +55,16 @@ def preview(
         version = document.versions[0]
         version.id = 0
         context = form_context(document, version, final=False)
-    pdf = get_converter(current_app).convert_docx_to_pdf(render_form(template_path(trust.template_for(spec.name)), context))
+    return _cached(get_converter(current_app).convert_docx_to_pdf(render_form(form.data, context, name=form.name)))
+
+
+def preview_form(data: bytes, spec: Kind, profile: dict[str, Any]) -> Preview:
+    """Fill in a form (an upload not yet installed) with the kind's example data and convert it, saving nothing."""
+    docx = render_form(data, example_context(spec, profile), name="the uploaded form")
+    return _cached(get_converter(current_app).convert_docx_to_pdf(docx))
+
+
+def _cached(pdf: bytes) -> Preview:
     digest = hashlib.sha256(pdf).hexdigest()
     folder = previews_dir()
     folder.mkdir(parents=True, exist_ok=True)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
+from ..trusts.form_store import FormInUse, form_in_use
 from .models import Document
 
 
@@ -46,16 +44,6 @@ def locked_document(document_id: int) -> Document:
     return document
 
 
-def templates_dir() -> Path:
-    """Return the folder trust profiles and Word forms are read from."""
-    return Path(current_app.config["TEMPLATES_DIR"])
-
-
-def template_path(trust_form: str) -> Path:
-    """Return the path of a form named relative to the templates folder."""
-    return templates_dir() / trust_form
-
-
-def form_of(document: Document) -> Path:
-    """Return the Word form a document is made from."""
-    return template_path(document.trust.template_for(document.kind))
+def form_of(document: Document) -> FormInUse:
+    """Return the Word form a document is made from now: the trust's installed version, else the bundled one."""
+    return form_in_use(document.trust, document.kind)

@@ -10,7 +10,6 @@ import logging
 import threading
 import zipfile
 from collections import OrderedDict
-from pathlib import Path
 
 from ..rendering import RenderError
 from ..trusts.forms import form_text
@@ -23,7 +22,7 @@ _cache: OrderedDict[str, str] = OrderedDict()
 _lock = threading.Lock()
 
 
-def text_of(form: Path, docx: bytes, reference: str) -> str | None:
+def text_of(form: bytes, docx: bytes, reference: str) -> str | None:
     """Return a document filled from a form as sanitised HTML, or None (logged) if it cannot be read."""
     try:
         return form_text(form, docx)
@@ -44,7 +43,7 @@ def version_text(version: DocumentVersion) -> str | None:
     if version.text_file is not None:
         text: str | None = version.text_file.read().decode("utf-8")
     else:
-        text = text_of(form_of(version.document), stored.read(), version.document.reference)
+        text = text_of(form_of(version.document).data, stored.read(), version.document.reference)
     if text is not None:
         with _lock:
             _cache[stored.sha256] = text

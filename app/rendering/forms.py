@@ -53,15 +53,20 @@ def _rebuild_render_error(template: str, detail: str, line: int | None, part: st
 
 
 def render_docx(
-    template_path: Path, context: Mapping[str, Any], *, limits: SandboxLimits | None = None
+    template_file: Path | bytes, context: Mapping[str, Any], *, limits: SandboxLimits | None = None,
+    name: str | None = None,
 ) -> bytes:
-    """Render a .docx template with context and return the document's bytes."""
-    template_path = Path(template_path)
-    name = template_path.name
-    if not template_path.is_file():
-        raise RenderError(name, "no template file at this path")
+    """Render a .docx template (a path, or the form's bytes) with context and return the document's bytes."""
+    source: Path | io.BytesIO
+    if isinstance(template_file, bytes):
+        name, source = name or "the form", io.BytesIO(template_file)
+    else:
+        source = Path(template_file)
+        name = name or source.name
+        if not source.is_file():
+            raise RenderError(name, "no template file at this path")
     printed: list[str] = []
-    template = _StrictTemplate(template_path)
+    template = _StrictTemplate(source)
     try:
         template.render(dict(context), jinja_env=sandboxed_environment(printed, limits))
         out = io.BytesIO()

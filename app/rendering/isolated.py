@@ -71,17 +71,20 @@ def variables_used_isolated(docx: bytes, *, provided: Mapping[str, Any], limits:
 
 
 def render_docx_isolated(
-    template_path: Path,
+    template_file: Path | bytes,
     context: Mapping[str, Any],
     *,
     limits: Limits | None = None,
     sandbox: SandboxLimits | None = None,
+    name: str | None = None,
 ) -> bytes:
     """Return render_docx's document, rendered in a limited child; raise RenderError as it does, or if the form exceeds the limits."""
     limits = limits or Limits()
-    result = _run(render_docx, (Path(template_path), dict(context)), {"limits": sandbox}, limits)
+    template = template_file if isinstance(template_file, bytes) else Path(template_file)
+    result = _run(render_docx, (template, dict(context)), {"limits": sandbox, "name": name}, limits)
     if isinstance(result, _Refusal):
-        raise RenderError(Path(template_path).name, result.message("fill in"))
+        raise RenderError(name or (Path(template).name if isinstance(template, Path) else "the form"),
+                          result.message("fill in"))
     return result
 
 

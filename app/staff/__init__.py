@@ -6,8 +6,10 @@ from ..documents.notify import REVISE_KIND
 from ..mail import register_link
 from . import (
     agree_views,
+    configuration_views,
     create_views,
     document_views,
+    form_views,
     people_views,
     profile_views,
     review_views,
@@ -20,7 +22,8 @@ from .cli import users_cli
 from .document_views import revise_url
 
 __all__ = [
-    "agree_views", "create_views", "document_views", "init_app", "people_views", "profile_views", "review_views",
+    "agree_views", "configuration_views", "create_views", "document_views", "form_views", "init_app", "people_views",
+    "profile_views", "review_views",
     "settings_views", "sign_in_views",
 ]
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..trusts.forms import forms_health
+from ..trusts.form_store import forms_health
 from ..trusts.seal_keys import existing_seal_key, self_signed_name
 from . import access
 from .blueprint import bp

@@ -12,9 +12,12 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..kinds import FieldError, example_context, kind, required_variables
-from .forms import FormRefused, check_form, errors_only, install_form
+from .form_install import FormNotFound, install_form
+from .form_store import bundled_choice, form_in_use
+from .forms import FormRefused, check_form, errors_only
 from .models import Trust
 from .profiles import ProfileError, bundled_profiles, install_profile, read_profile
+from .transfer import ImportRefused, export_trust, import_trust
 
 trusts_cli = AppGroup("trusts", help="Install trust profiles.")
 templates_cli = AppGroup("templates", help="Check and install Word forms.")
@@ -46,6 +49,7 @@ def trusts_load() -> None:
             refused.append("\n".join([f"{exc.source}:", *(f"  - {p}" for p in exc.problems)]))
             continue
         click.echo(f"installed {trust.slug}: {trust.name}")
+        _say_missing_forms(trust)
     if refused:
         _fail("these profiles were not installed:\n" + "\n".join(refused))
 
@@ -60,6 +64,38 @@ def trusts_install(profile: Path) -> None:
         _fail("\n".join([f"{exc.source}:", *(f"  - {p}" for p in exc.problems)]))
         raise
     click.echo(f"installed {trust.slug}: {trust.name}")
+    _say_missing_forms(trust)
+
+
+@trusts_cli.command("export")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def trusts_export(slug: str, file: Path) -> None:
+    """Write the trust's whole configuration (profile and every form version in use) to one file."""
+    file.write_bytes(export_trust(_trust(slug)))
+    click.echo(f"exported {slug} to {file}")
+
+
+@trusts_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "slug", default=None, help="Import as this trust (a slug) rather than the file's own.")
+def trusts_import(file: Path, slug: str | None) -> None:
+    """Check an exported configuration whole, then install its profile and forms together."""
+    try:
+        trust = import_trust(file.read_bytes(), actor="command line", slug=slug)
+    except ImportRefused as exc:
+        _fail("\n".join([f"{file}: nothing was imported:", *(f"  - {p}" for p in exc.problems)]))
+        raise
+    click.echo(f"imported {trust.slug}: {trust.name}")
+    _say_missing_forms(trust)
+
+
+def _say_missing_forms(trust: Trust) -> None:
+    """Say which forms the profile names that are not there, so those kinds use the generic form."""
+    for kind_name in trust.profile.get("templates", {}):
+        generic, missing = bundled_choice(trust, kind_name)
+        if missing:
+            click.echo(f"  {kind_name}: no file at {missing} yet; uses {generic} until a form is installed")
 
 
 def _spec_or_fail(kind_name: str) -> Any:
@@ -90,16 +126,20 @@ def templates_check(file: Path, kind_name: str, trust_slug: str | None) -> None:
 @click.option("--trust", "trust_slug", required=True)
 @click.option("--kind", "kind_name", required=True)
 def templates_install(file: Path, trust_slug: str, kind_name: str) -> None:
-    """Check a Word form and, if sound, install it as the trust's form for a kind."""
+    """Check a Word form and, if sound, install it as a new version of the trust's form for a kind (in its form store)."""
     _spec_or_fail(kind_name)
     try:
-        relative = install_form(_trust(trust_slug), kind_name, file.read_bytes())
+        installed = install_form(_trust(trust_slug), kind_name, file.read_bytes(), filename=file.name,
+                                 actor="command line")
     except FormRefused as exc:
         for problem in exc.problems:
             click.echo(f"{file.name}: {problem}", err=True)
         _fail("not installed: fix the problems above and run the check again")
         raise
-    click.echo(f"installed {relative} as {trust_slug}'s {kind_name} form")
+    except FormNotFound as exc:
+        _fail(str(exc))
+        raise
+    click.echo(f"installed {file.name} as version {installed.number} of {trust_slug}'s {kind_name} form")
 
 
 @kinds_cli.command("show")
@@ -123,7 +163,7 @@ def kinds_show(kind_name: str, trust_slug: str | None) -> None:
         ", ".join(k for k, v in terms.items() if isinstance(v, str)) if terms else "the trust profile's text defaults"
     ))
     if trust:
-        click.echo(f"form: {trust.template_for(spec.name)}")
+        click.echo(f"form: {form_in_use(trust, spec.name).name}")
     click.echo("the form receives:")
     for path, example in _flatten(example_context(spec, trust.profile if trust else None)):
         click.echo(f"  {path:<34} e.g. {example}")

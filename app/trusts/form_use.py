@@ -5,14 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from pathlib import Path
-
-from flask import current_app
 
 from ..kinds import example_context, kind
 from ..offers import Offer, offered
 from ..rendering.check import variables_used
 from ..rendering.isolated import variables_used_isolated
+from .form_store import NoForm, form_in_use
 from .forms import form_limits, is_bundled
 from .models import Trust
 
@@ -23,10 +21,10 @@ _lock = threading.Lock()
 
 def form_variables(trust: Trust, kind_name: str) -> frozenset[str] | None:
     """Return the variables the trust's form for a kind uses, or None when it has no form to read."""
-    path = Path(current_app.config["TEMPLATES_DIR"]) / trust.template_for(kind_name)
-    if not path.is_file():
+    try:
+        data = form_in_use(trust, kind_name).data
+    except NoForm:
         return None
-    data = path.read_bytes()
     provided = example_context(kind(kind_name), trust.profile)
     if is_bundled(data):
         return variables_used(data, provided=provided)

@@ -22,6 +22,7 @@ def main() -> int:
     from app.documents.examples import create_example
     from app.kinds import KINDS
     from app.documents.models import Document
+    from app.trusts.form_store import form_in_use
     from app.extensions import db
     from app.trusts.models import Trust
 
@@ -43,7 +44,7 @@ def main() -> int:
                         image = page.render(scale=1.0).to_pil()
                     name = f"{trust.slug}-{kind_name}.png"
                     image.save(HERE / name, optimize=True)
-                    form = trust.template_for(kind_name)
+                    form = form_in_use(trust, kind_name).name
                     rows.append(f"| {trust.name} | {kind_name} | `{form}` | ![{trust.slug} {kind_name}]({name}) |")
                     print(f"wrote docs/gallery/{name}")
     (HERE / "README.md").write_text(

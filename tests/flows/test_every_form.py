@@ -78,7 +78,7 @@ def form_xml(app: Any, slug: str, kind_name: str) -> str:
 
     with app.app_context():
         trust = db.session.scalar(select(Trust).where(Trust.slug == slug))
-        path = Path(app.config["TEMPLATES_DIR"]) / trust.template_for(kind_name)
+        path = Path(app.config["TEMPLATES_DIR"]) / trust.bundled_form(kind_name)
     with zipfile.ZipFile(path) as form:
         return form.read("word/document.xml").decode()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from io import BytesIO
 from pathlib import Path
 
@@ -46,23 +44,31 @@ def test_every_bundled_form_passes_the_check(runner, trusts, app, slug, kind_nam
 
     with app.app_context():
         trust = db.session.scalar(select(Trust).where(Trust.slug == slug))
-        path = ROOT / "document_templates" / trust.template_for(kind_name)
+        path = ROOT / "document_templates" / trust.bundled_form(kind_name)
     result = runner.invoke(args=["templates", "check", str(path), "--kind", kind_name, "--trust", slug])
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.skipif(bool(os.environ.get("COUNTERSIGN_CELERY_BROKER_URL")),
-                    reason="installs into a copy of document_templates that only this process is pointed at")
-def test_a_sound_form_is_installed_and_used(app, runner, trusts, mailbox, tmp_path, monkeypatch):
-    templates = tmp_path / "templates"
-    shutil.copytree(ROOT / "document_templates", templates)
-    app.config["TEMPLATES_DIR"] = str(templates)
+def test_a_sound_form_is_installed_into_the_trusts_store_and_used(app, runner, trusts, mailbox, tmp_path):
+    from sqlalchemy import select
+
+    from app.documents.models import Document
+    from app.extensions import db
+
+    before = sorted((ROOT / "document_templates").rglob("*"))
     path = form(tmp_path, *SOUND_CONTRACT)
     result = runner.invoke(args=["templates", "install", str(path), "--trust", "inspire", "--kind", "contract"])
-    assert result.exit_code == 0, result.output
-    assert (templates / "forms" / "inspire" / "contract.docx").read_bytes() == path.read_bytes()
+    assert result.exit_code == 0 and "version 1 of inspire's contract form" in result.output, result.output
+    assert sorted((ROOT / "document_templates").rglob("*")) == before  # nothing written into the code tree
     created = runner.invoke(args=["contract", "create", "--trust", "inspire", "--supervisor", "A B <a@example.org>", "--supervisee", "C D <c@example.org>"])
     assert created.exit_code == 0, created.output
+    with app.app_context():
+        version = db.session.scalars(select(Document)).one().version
+        assert version.form is not None and version.form.number == 1 and version.form.kind == "contract"
+        assert version.form_sha256 == version.form.file.sha256
+        document_id = version.document_id
+    shown = runner.invoke(args=["documents", "show", str(document_id)])
+    assert "form: version 1 (form.docx)" in shown.output, shown.output
 
 
 @pytest.mark.parametrize(
@@ -109,11 +115,11 @@ def test_a_tag_word_split_across_runs_is_found(runner, trusts, tmp_path):
 def test_a_bad_profile_is_refused_field_by_field(runner, trusts, tmp_path):
     profile = tmp_path / "bad.toml"
     profile.write_text('slug = "Bad Slug"\nname = ""\n[defaults]\nfrequency = "termly"\nreview_period_months = 0\n'
-                       '[templates]\nrecord = "forms/none.docx"\n[reminders]\nevery_days = 0\n')
+                       '[templates]\nrecord = "../outside.docx"\n[reminders]\nevery_days = 0\n')
     result = runner.invoke(args=["trusts", "install", str(profile)])
     assert result.exit_code != 0
     for message in ("slug:", "name: required", "defaults.session_length: required", "defaults.venue: required",
-                    "defaults.review_period_months", "defaults.link_expiry_days", "templates.record: no file", "reminders.every_days"):
+                    "defaults.review_period_months", "defaults.link_expiry_days", "templates.record: must stay inside", "reminders.every_days"):
         assert message in result.output, message
     broken = tmp_path / "broken.toml"
     broken.write_text("slug = [")

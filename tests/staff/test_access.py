@@ -154,3 +154,73 @@ def test_another_trusts_document_is_not_found_even_by_its_admin(app, client, mai
     assert page.status_code == 404
     listing = client.get("/staff/documents")
     assert "CS-000001" not in listing.text
+
+
+@pytest.fixture
+def form_world(app: Any, runner: Any, world: dict[str, Any], tmp_path: Any) -> dict[str, Any]:
+    """The same people, with version 1 of Heart of Mercia's own contract form installed and an upload its admin holds."""
+    from app.staff.models import User
+    from app.trusts.form_install import hold_upload
+    from app.trusts.models import Trust
+
+    from ..flows.test_templates_cli import SOUND_CONTRACT, form
+
+    path = form(tmp_path, *SOUND_CONTRACT)
+    installed = runner.invoke(args=["templates", "install", str(path), "--trust", "heart-of-mercia", "--kind", "contract"])
+    assert installed.exit_code == 0, installed.output
+    with app.app_context():
+        trust = db.session.scalar(select(Trust).where(Trust.slug == "heart-of-mercia"))
+        admin = db.session.scalar(select(User).where(User.email == PEOPLE["admin"][0]))
+        _findings, held = hold_upload(trust, "contract", "second.docx", form(tmp_path, "Second", *SOUND_CONTRACT).read_bytes(),
+                                      user_id=admin.id, actor=admin.label)
+        assert held is not None
+        return {**world, "held": held.id}
+
+
+def form_routes(world: dict[str, Any]) -> list[tuple[str, str]]:
+    held = world["held"]
+    return [
+        ("GET", "/staff/forms"),
+        ("GET", "/staff/forms/contract"),
+        ("GET", "/staff/forms/contract/versions/1.docx"),
+        ("GET", "/staff/forms/contract/bundled/generic.docx"),
+        ("POST", "/staff/forms/contract/upload"),
+        ("POST", f"/staff/forms/contract/uploads/{held}/install"),
+        ("POST", "/staff/forms/contract/versions/1/restore"),
+        ("POST", "/staff/forms/contract/use-bundled"),
+        ("GET", "/staff/configuration/export"),
+        ("GET", "/staff/configuration/import"),
+        ("POST", "/staff/configuration/import"),
+    ]
+
+
+NOT_FORM_ADMIN = [403] * 11
+FORM_EXPECTED = {
+    "admin": [200, 200, 200, 200, 400, 303, 303, 303, 200, 200, 400],
+    "lead": NOT_FORM_ADMIN,
+    "other_lead": NOT_FORM_ADMIN,
+    "party": NOT_FORM_ADMIN,
+    "bystander": NOT_FORM_ADMIN,
+    # Their own trust's pages; Heart of Mercia's version, upload and restore are not found.
+    "other_trust": [200, 200, 404, 200, 400, 404, 404, 303, 200, 200, 400],
+}
+
+
+@pytest.mark.parametrize("role", list(FORM_EXPECTED))
+def test_each_role_reaches_only_the_form_pages_it_may(app, client, mailbox, form_world, role):
+    sign_in(client, mailbox, PEOPLE[role][0])
+    token = csrf(client.get("/staff/documents").text)
+    got = []
+    for method, path in form_routes(form_world):
+        response = client.get(path) if method == "GET" else client.post(path, data={"csrf_token": token})
+        got.append(response.status_code)
+    assert got == FORM_EXPECTED[role], list(zip(form_routes(form_world), got, FORM_EXPECTED[role], strict=True))
+
+
+def test_signed_out_visitors_reach_no_form_page(app, client, form_world):
+    for method, path in form_routes(form_world):
+        if method == "GET":
+            response = client.get(path)
+            assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"], path
+        else:
+            assert client.post(path).status_code == 400, path  # no CSRF token: refused before anything else
