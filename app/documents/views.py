@@ -24,7 +24,7 @@ from ..extensions import token_images, token_pages
 from ..inputs import lines_allowed, user_agent
 from .answers import AnswerInvalid, answer_audit, request_changes
 from .answers import agree as agree_version
-from .context import uk_time
+from .context import page_time
 from .download import destroyed_notice
 from .download import download as download_version
 from .links import LinkRejected, mark_viewed, readable_link, record_rejection, resolve_link, still_readable
@@ -35,7 +35,7 @@ from .queries import answer_through, sealed_through
 from .reading import read
 
 bp = Blueprint("links", __name__)
-bp.add_app_template_filter(uk_time, "uk_time")
+bp.add_app_template_filter(page_time, "uk_time")
 
 REJECTIONS = {
     "invalid": ("This link is not valid", "The link may have been copied incompletely or changed."),
