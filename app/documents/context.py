@@ -29,7 +29,7 @@ def long_date(value: date | datetime | str) -> str:
 
 
 def page_time(value: datetime) -> str:
-    """Format a moment as people in England read it on a page: 1 December 2026 at 10:15 GMT (or BST in summer)."""
+    """Format a moment as people in England read it: 1 December 2026 at 10:15 GMT (or BST in summer)."""
     local = value.astimezone(UK)
     return f"{local.day} {local:%B %Y} at {local:%H:%M} {local:%Z}"
 

@@ -23,7 +23,8 @@ from .document_views import revise_url
 
 __all__ = [
     "agree_views", "configuration_views", "create_views", "document_views", "form_views", "init_app", "people_views",
-    "profile_views", "review_views", "settings_views", "sign_in_views",
+    "profile_views", "review_views",
+    "settings_views", "sign_in_views",
 ]
 
 

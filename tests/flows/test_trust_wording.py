@@ -72,7 +72,7 @@ def test_a_trusts_own_words_name_the_document_and_say_what_each_party_agrees(app
 
     link = mailbox.link(request)
     page = client.get(path_of(link))
-    assert f"<title>{NAME}: {ALEX[0]} and {SAM[0]}" in page.text
+    assert f"<title>Read and agree — {NAME}: {ALEX[0]} and {SAM[0]}" in page.text
     assert f'<label class="govuk-label govuk-checkboxes__label" for="confirm">{STATEMENT}</label>' in page.text
     unticked = client.post(path_of(link) + "/agree", data={"csrf_token": csrf(page.text), "full_name": SAM[0]})
     assert unticked.status_code == 400 and f"Tick the box to confirm: {STATEMENT}" in unticked.text

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7c8d9e0f1a2"
-down_revision = "c8d9e0f1a2b3"  # after people-admin's and profile-edit's: one head
+down_revision = "c8d9e0f1a2b3"
 branch_labels = None
 depends_on = None
 
