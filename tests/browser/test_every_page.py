@@ -163,7 +163,7 @@ PAGES: list[Stop] = [
     # A party's personal links.
     Stop("sign", "public", "{awaiting_link}", "signing", "Read and agree — "),
     Stop("sign: nothing filled in", "public", steps(go("{awaiting_link}"), press("Agree"))),
-    Stop("agreed", "public", steps(go("{awaiting_link}"), tick("I agree this is an accurate record"),
+    Stop("agreed", "public", steps(go("{awaiting_link}"), tick("I have read and agree to this supervision contract"),
                                    fill("Type your full name", SUPERVISEES["awaiting"][0]), press("Agree")), "agreed", "You agreed — "),
     Stop("link already used", "public", "{awaiting_link}"),
     Stop("changes requested", "public", steps(go("{changes_link}"), fill("What needs to change?", "Meet in the library."),
@@ -279,14 +279,14 @@ def test_the_signing_page_can_be_agreed_with_the_keyboard_alone(app, runner, mai
     else:
         raise AssertionError("Tab never reached the agreement box")
     page.keyboard.press("Space")
-    expect(page.get_by_label("I agree this is an accurate record")).to_be_checked()
+    expect(page.get_by_label("I have read and agree to this supervision contract")).to_be_checked()
     page.keyboard.press("Tab")
     expect(page.get_by_label("Type your full name")).to_be_focused()
     page.keyboard.type(name)
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Agree", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("You have agreed this record")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You have agreed this supervision contract")
 
 
 def test_the_accessibility_check_finds_what_it_is_for(browser):
