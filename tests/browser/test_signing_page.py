@@ -88,13 +88,13 @@ def test_the_contract_reads_as_text_at_320_pixels_and_the_used_link_reopens_it(n
     assert region.bounding_box()["width"] <= 320
     assert scroll_width(phone) <= 320, "the page scrolls sideways on a 320px screen"
 
-    phone.get_by_label("I agree this is an accurate record").tap()
+    phone.get_by_label("I have read and agree to this supervision contract").tap()
     phone.get_by_label("Type your full name").fill(SUPERVISEE[0])
     phone.get_by_role("button", name="Agree", exact=True).tap()
-    expect(phone.get_by_role("heading", level=1)).to_have_text("You have agreed this record")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("You have agreed this supervision contract")
 
     phone.goto(link)
-    assert phone.title().startswith("Agreed — Supervision contract")
+    assert phone.title().startswith("Agreed — Safeguarding Supervision Contract")
     expect(phone.get_by_text("You agreed version 1 on", exact=False)).to_be_visible()
     expect(phone.locator("#document-text-body")).to_contain_text(CLAUSE)
     assert scroll_width(phone) <= 320
