@@ -46,6 +46,7 @@ SUPERVISEES = {  # one supervisee per contract, so each one's emailed link is th
     "expired": ("Kim Lowe", "kim.lowe@example.org"),
     "revised": ("Lee Grant", "lee.grant@example.org"),
     "audit": ("Noor Ali", "noor.ali@example.org"),
+    "staff_party": STAFF,  # a member of staff who is a party reads and agrees from the dashboard
 }
 
 
@@ -235,6 +236,7 @@ PAGES: list[Stop] = [
     Stop("a member of staff", "admin", "/staff/people/{staff_user}"),
     Stop("schools", "admin", "/staff/schools"),
     Stop("a school", "admin", "/staff/schools/{school}"),
+    Stop("read and agree from the dashboard", "staff", "/staff/documents/{staff_party}/agree", title="Read and agree — "),
     Stop("403", "staff", "/staff/settings"),
     Stop("text refused", "admin", steps(go("/staff/records/holds"), fill("Why the hold is placed", "A claim\x01"),
                                         press("Place hold")), title="Error: "),
