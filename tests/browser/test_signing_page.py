@@ -98,3 +98,20 @@ def test_the_contract_reads_as_text_at_320_pixels_and_the_used_link_reopens_it(n
     expect(phone.get_by_text("You agreed version 1 on", exact=False)).to_be_visible()
     expect(phone.locator("#document-text-body")).to_contain_text(CLAUSE)
     assert scroll_width(phone) <= 320
+
+
+def test_version_2_shows_a_phone_what_changed_since_the_version_the_party_read(new_page, runner, mailbox, trusts, wait, app):
+    phone = new_page(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
+    phone.goto(signing_link(runner, mailbox))  # the supervisee reads version 1
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Safeguarding Supervision Contract")
+    revised = runner.invoke(args=["documents", "revise", "1", "--set", "venue=The school library",
+                                  "--note", "Venue moved to the library"])
+    assert revised.exit_code == 0, revised.output
+    links = mailbox.to(SUPERVISEE[1], "Please read and agree", count=2)
+    phone.goto(mailbox.link(links[-1]))
+    expect(phone.get_by_role("heading", name="What changed since version 1")).to_be_visible()
+    expect(phone.get_by_text("Why it was revised: Venue moved to the library")).to_be_visible()
+    change = phone.locator("#what-changed + p + dl")
+    expect(change).to_contain_text("Venue")  # the field's label, not its internal name
+    expect(change).to_contain_text("Now: The school library")
+    assert scroll_width(phone) <= 320
