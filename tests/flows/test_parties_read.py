@@ -15,6 +15,7 @@ from app.rendering.html import sanitised
 
 from ..frontend.support import check_page
 from ..staff.test_read_only_requests import every_row
+from .conftest_helpers import BROKER
 from .test_contract_spine import create, csrf, events, path_of, pdf_text, state
 
 # A clause of the Heart of Mercia contract (seed 000, appendix A), as the bundled form prints it.
@@ -85,7 +86,9 @@ def test_the_sanitiser_keeps_only_the_allowed_tags_and_no_attributes():
                      '<table><tbody><tr><th colspan="2">H</th></tr><tr><td rowspan="1">c</td></tr></tbody></table>')
 
 
-def test_a_used_link_reopens_read_only_with_when_and_where_the_others_stand(app, runner, client, mailbox, trusts):
+@pytest.mark.skipif(bool(BROKER), reason="compares every row before and after a read, or the order of versions a party saw, "
+                    "with jobs in-process; a worker delivering email meanwhile changes rows")
+def test_a_used_link_reopens_read_only_with_when_and_where_the_others_stand(app, runner, client, mailbox, trusts, wait):
     document_id = create(runner)
     sam, alex = links_of(mailbox)
     assert agree_at(client, sam, "Sam O'Brien <Head> & Co").status_code == 303
@@ -105,7 +108,7 @@ def test_a_used_link_reopens_read_only_with_when_and_where_the_others_stand(app,
     assert every_row(app) == before  # reading it again wrote nothing, not even a rejection
 
     assert agree_at(client, alex, "Alex Morgan").status_code == 303
-    assert state(app, document_id) == "sealed"  # jobs run at once here: the last agreement sealed it
+    assert wait(lambda: state(app, document_id) == "sealed")  # the last agreement seals it (in a worker, or at once)
     sealed = client.get(sam)
     assert sealed.status_code == 200 and "Download the sealed PDF" in sealed.text
     assert re.search(r"Alex Morgan \(supervisor\)</dt>\s*<dd[^>]*>Agreed ", sealed.text)
@@ -126,6 +129,8 @@ def test_a_second_agreement_through_the_same_link_is_refused_and_changes_nothing
     assert len(events(app, document_id, "agreed")) == 1
 
 
+@pytest.mark.skipif(bool(BROKER), reason="compares every row before and after a read, or the order of versions a party saw, "
+                    "with jobs in-process; a worker delivering email meanwhile changes rows")
 @pytest.mark.parametrize("share", [True, False])
 def test_every_party_is_told_who_asked_for_changes_and_why_only_if_shared(app, runner, client, mailbox, trusts, share):
     document_id = create(runner)
@@ -165,6 +170,8 @@ def _revise(runner: Any, document_id: int, *settings: str) -> None:
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.skipif(bool(BROKER), reason="compares every row before and after a read, or the order of versions a party saw, "
+                    "with jobs in-process; a worker delivering email meanwhile changes rows")
 def test_each_later_version_shows_what_changed_since_the_version_that_party_last_saw(app, runner, client, mailbox,
                                                                                      trusts):
     document_id = create(runner)
@@ -203,6 +210,8 @@ def test_the_home_page_links_to_staff_sign_in(client):
     assert 'href="/staff/sign-in"' in home.text
 
 
+@pytest.mark.skipif(bool(BROKER), reason="compares every row before and after a read, or the order of versions a party saw, "
+                    "with jobs in-process; a worker delivering email meanwhile changes rows")
 def test_a_version_prepared_before_texts_were_kept_is_read_from_its_word_file_without_writing(app, runner, client,
                                                                                               mailbox, trusts):
     create(runner)
