@@ -118,13 +118,34 @@ def renewing(statement: Callable[[], Executable], every: float) -> Iterator[None
 
 
 def init_app(app: Flask) -> None:
-    """Refuse writes during GET and HEAD requests; make SQLite serialise writers."""
+    """Refuse writes during GET and HEAD requests; end their reads with COMMIT; make SQLite serialise writers."""
+    app.teardown_request(_end_read)
     with app.app_context():
         engines = list(db.engines.values())
     for engine in engines:
         _refuse_writes_during_reads(engine)
         if engine.dialect.name == "sqlite":
             _sqlite_immediate(engine)
+
+
+def _end_read(exc: BaseException | None) -> None:
+    """End a GET or HEAD request's open transaction with COMMIT rather than the session's ROLLBACK.
+
+    Nothing is written during these requests (see _refuse_writes_during_reads), so the two mean
+    the same, but psycopg forgets every prepared statement on ROLLBACK: committing lets a page's
+    statements stay prepared on their pooled connection, so PostgreSQL stops planning them on every
+    request (1 ms of planning for the signing page's one statement, 0.2 ms to run it). A request
+    that failed, or left changed objects in the session, rolls back as before.
+    """
+    if exc is not None or not has_request_context() or request.method not in READ_METHODS:
+        return
+    session = db.session()
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    try:
+        session.commit()
+    except Exception:  # the connection went away, say: the session's close still rolls back
+        log.warning("could not end a read-only transaction", exc_info=True)
 
 
 def _refuse_writes_during_reads(engine: Engine) -> None:

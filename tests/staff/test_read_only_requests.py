@@ -6,12 +6,13 @@ from io import BytesIO
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from app.audit import EventType, audit_only_write, record
 from app.db import WriteDuringRead
 from app.extensions import db
 from app.staff.models import User
+from app.trusts.models import Trust
 
 from ..flows.conftest_helpers import BROKER
 from ..flows.test_contract_spine import csrf
@@ -125,3 +126,39 @@ def test_a_get_that_writes_fails_loudly(app, trusts):
     assert len(after["audit_event"]) == len(before["audit_event"]) + 1
     assert {k: v for k, v in after.items() if not k.startswith("audit_")} == \
         {k: v for k, v in before.items() if not k.startswith("audit_")}
+
+
+def test_a_read_ends_with_commit_so_its_statements_stay_prepared(app, trusts):
+    """A GET's transaction ends with COMMIT (psycopg forgets prepared statements on ROLLBACK);
+    one that changed an object in memory, or failed, still rolls back and changes nothing."""
+    @app.get("/test-only/reads")
+    def reads() -> str:
+        return db.session.scalar(select(User.email).where(User.email == "nobody@example.org").limit(1)) or "none"
+
+    @app.get("/test-only/changes-in-memory")
+    def changes_in_memory() -> str:
+        trust = db.session.scalar(select(Trust))
+        assert trust is not None
+        trust.name = "Changed but never saved"
+        return "changed"
+
+    ends: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "commit", lambda _conn: ends.append("commit"))
+    event.listen(engine, "rollback", lambda _conn: ends.append("rollback"))
+    client = app.test_client()
+    before = every_row(app)
+    ends.clear()
+    for _ in range(6):
+        assert client.get("/test-only/reads").text == "none"
+    assert ends == ["commit"] * 6
+    if engine.dialect.name == "postgresql":  # the same pooled connection now holds the statement prepared
+        with app.app_context():
+            prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+            db.session.rollback()
+        assert any("staff_user.email" in statement for statement in prepared), prepared
+    ends.clear()
+    assert client.get("/test-only/changes-in-memory").text == "changed"
+    assert ends == ["rollback"]
+    assert every_row(app) == before
