@@ -62,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
     "PRINT_LINKS": False,
     # Days a personal download link to a sealed record stays usable.
     "DOWNLOAD_LINK_DAYS": 7,
+    # Each process keeps a person's rendered dashboard lists until anything is recorded in the audit
+    # log, the day changes, or this many seconds pass (0: compute them on every load).
+    "DASHBOARD_CACHE_SECONDS": 60,
     # Per trust seal certificate: {"slug": {"p12": "/path.p12", "passphrase": "..."}};
     # a trust not listed gets a self-signed seal generated under OUTPUT_DIR/seal.
     "SEAL_CERTIFICATES": {},

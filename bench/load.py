@@ -1,18 +1,19 @@
 """Pages under load: gunicorn on PostgreSQL, driven by wrk; and the last party's agree POST.
 
 Run: .venv/bin/python bench/load.py [--database URL] [--workers 2] [--connections 50] [--duration 20]
-     [--documents 500] [--agreements 20]
+     [--rounds 3] [--documents 500] [--agreements 20]
 
 The database must be the benchmark's own: its schema is dropped and rebuilt. The app is served by
 gunicorn (`--workers` sync processes, no broker: jobs run in the web process after the response)
 converting through the host's conversion service (`flask conversion serve`, 2 LibreOffice
-processes). wrk drives, at `--connections` for `--duration` seconds each:
+processes). wrk drives, at `--connections` for `--duration` seconds each, in `--rounds` interleaved rounds:
   - the signing page GET (a personal link to a prepared contract);
   - `/verify` GET, the floor: a page that does no work;
   - the staff dashboard of a trust admin, with `--documents` documents seeded directly in the database.
 Then `--agreements` contracts, each agreed by its supervisee already, are agreed by their supervisor
 through gunicorn one after another (the POST that seals), timed, and waited on until sealed.
-Prints req/s, p50, p99, errors, each page's throughput against the floor's, the agree POST's times,
+Prints, for each page, the median of the rounds (with min and max) of req/s, p50, p99 and its throughput
+against the floor's in the same round; errors summed; the agree POST's times,
 and the memory of gunicorn's processes and of the conversion service.
 """
 
@@ -183,12 +184,28 @@ def agree_over_http(url: str, name: str) -> tuple[float, bool]:
     return took, "being sealed" in opener.open(done, timeout=30).read().decode()
 
 
+def serve(env: dict[str, str], base: str, log: Path) -> subprocess.Popen[bytes]:
+    """Start gunicorn as `make serve` does and wait until it answers."""
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:app.serving", "app:create_app()"],
+                               cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/verify", timeout=2)
+            return process
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise SystemExit(log.read_text()) from None
+            time.sleep(0.2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default=DEFAULT_DATABASE, help="the benchmark's own PostgreSQL database (emptied)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--duration", type=int, default=20, help="seconds of wrk per page per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every page, interleaved")
     parser.add_argument("--documents", type=int, default=500)
     parser.add_argument("--agreements", type=int, default=20)
     args = parser.parse_args()
@@ -203,7 +220,7 @@ def main() -> None:
     reset_schema(args.database)
     service, service_url = start_service(env, 2, output / "service.log")
     env["COUNTERSIGN_CONVERSION_URL"] = service_url
-    gunicorn = None
+    gunicorn = uncached = None
     try:
         config = {k.removeprefix("COUNTERSIGN_"): v for k, v in env.items() if k.startswith("COUNTERSIGN_")}
         app = create_app({**config, "JOBS_INLINE": True})
@@ -214,39 +231,48 @@ def main() -> None:
         print(f"seeded {seeded['total']} documents in {time.monotonic() - began:.1f} s; "
               f"gunicorn with {args.workers} workers on PostgreSQL; wrk at {args.connections} connections "
               f"for {args.duration} s each")
-        gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:app.serving", "app:create_app()"],
-                                    cwd=ROOT, env=env, stdout=open(output / "gunicorn.log", "wb"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/verify", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or gunicorn.poll() is not None:
-                    raise SystemExit((output / "gunicorn.log").read_text()) from None
-                time.sleep(0.2)
+        gunicorn = serve(env, base, output / "gunicorn.log")
+        # The same app with the dashboard computed on every load: what a load right after a change costs.
+        uncached_port = free_port()
+        uncached_base = f"http://127.0.0.1:{uncached_port}"
+        uncached = serve({**env, "COUNTERSIGN_WEB_BIND": f"127.0.0.1:{uncached_port}", "COUNTERSIGN_DASHBOARD_CACHE_SECONDS": "0"},
+                         uncached_base, output / "gunicorn-uncached.log")
 
         sign_path = urllib.parse.urlsplit(seeded["sign"]).path
         pages = [
             ("/verify GET (floor)", base + "/verify", []),
             ("signing page GET", base + sign_path, []),
             (f"staff dashboard GET ({seeded['total']} documents)", base + "/staff/", [f"Cookie: {seeded['cookie']}"]),
+            ("  the same, recomputed on every load", uncached_base + "/staff/", [f"Cookie: {seeded['cookie']}"]),
         ]
         for _, url, headers in pages:  # each worker warm, every page answering 200 itself (no redirect)
             for _ in range(args.workers * 2):
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection = http.client.HTTPConnection(urllib.parse.urlsplit(url).netloc, timeout=30)
                 connection.request("GET", urllib.parse.urlsplit(url).path,
                                    headers={"User-Agent": AGENT, **dict(h.split(": ", 1) for h in headers)})
                 response = connection.getresponse()
                 assert response.status == 200, (url, response.status, response.getheader("Location"))
                 response.read()
                 connection.close()
-        results = {label: wrk(url, args.connections, args.duration, headers) for label, url, headers in pages}
-        floor = results[pages[0][0]]["rps"]
-        print(f"{'page':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs floor':>9}")
-        for label, r in results.items():
-            print(f"{label:<40} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7d} "
-                  f"{r['rps'] / floor:>8.0%}")
+        # Rounds interleave the pages, so a change in the machine's load falls on all of them alike;
+        # each round's throughput is taken against the floor's in the same round.
+        runs: dict[str, list[dict[str, float]]] = {label: [] for label, _, _ in pages}
+        for _ in range(args.rounds):
+            floor = None
+            for label, url, headers in pages:
+                result = wrk(url, args.connections, args.duration, headers)
+                floor = floor or result["rps"]
+                runs[label].append({**result, "ratio": result["rps"] / floor})
+
+        def spread(values: list[float], fmt: str) -> str:
+            return f"{format(statistics.median(values), fmt)} ({format(min(values), fmt)}–{format(max(values), fmt)})"
+
+        print(f"{args.rounds} rounds; each figure the median of its rounds (min–max)")
+        print(f"{'page':<40} {'req/s':>18} {'p50 ms':>20} {'p99 ms':>20} {'errors':>7} {'vs floor':>16}")
+        for label, results in runs.items():
+            print(f"{label:<40} {spread([r['rps'] for r in results], '.0f'):>18} "
+                  f"{spread([r['p50'] for r in results], '.1f'):>20} {spread([r['p99'] for r in results], '.1f'):>20} "
+                  f"{sum(int(r['errors']) for r in results):>7d} {spread([r['ratio'] * 100 for r in results], '.0f'):>16}")
         print(rss_report("gunicorn (master and workers)", gunicorn.pid))
 
         answers = [agree_over_http(url, "Alex Morgan") for _, url in seeded["last"]]
@@ -268,8 +294,9 @@ def main() -> None:
         print(rss_report("gunicorn (master and workers)", gunicorn.pid))
         print(rss_report("conversion service", service.pid))
     finally:
-        if gunicorn is not None:
-            stop(gunicorn)
+        for process in (gunicorn, uncached):
+            if process is not None:
+                stop(process)
         stop(service)
 
 

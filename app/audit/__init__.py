@@ -7,7 +7,7 @@ from .checkpoints import CheckpointProblem, HeadMismatch, check_checkpoints, che
 from .cli import audit_cli
 from .events import EventType
 from .listeners import register_listener
-from .log import ChainBreak, audit_only_write, head_hash, record, verify_chain
+from .log import ChainBreak, audit_only_write, head_hash, last_seq, record, verify_chain
 from .tally import Noise, count, tallies
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "count",
     "head_hash",
     "init_app",
+    "last_seq",
     "record",
     "register_listener",
     "tallies",

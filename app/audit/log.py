@@ -104,6 +104,11 @@ def audit_only_write() -> AbstractContextManager[None]:
                               RejectionTally.__tablename__)
 
 
+def last_seq() -> int:
+    """Return the number of the newest event (0 before any): it changes whenever anything is recorded."""
+    return db.session.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0
+
+
 def head_hash() -> str:
     """Return the hash at the head of the chain."""
     head = db.session.get(AuditHead, 1)

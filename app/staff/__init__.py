@@ -19,6 +19,7 @@ from . import (
 from .auth import init_app as init_auth
 from .blueprint import bp
 from .cli import users_cli
+from .dashboard import init_app as init_dashboard
 from .document_views import revise_url
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
 def init_app(app: Flask) -> None:
     """Attach sign-in, the staff pages and `flask users`."""
     init_auth(app)
+    init_dashboard(app)
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
     register_link(app, REVISE_KIND, revise_url)

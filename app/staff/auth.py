@@ -12,6 +12,7 @@ from datetime import timedelta
 from flask import Flask, current_app, session
 from flask_login import LoginManager, login_user
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from signing.tokens import TokenError, new_nonce
 
@@ -50,7 +51,8 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # With their trust: every staff page's header names it.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.trust)]) if user_id.isdigit() else None
     if user is None or not user.active:
         return None
     # A session from before the person last signed out (anywhere) or was deactivated is over.

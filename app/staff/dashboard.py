@@ -1,13 +1,26 @@
-"""What needs a signed-in person's attention, within what they may see."""
+"""What needs a signed-in person's attention, within what they may see.
+
+Every change to what the dashboard shows is recorded in the audit log in the same transaction
+(documents, answers, links, actions, staff, schools, the profile), so each process keeps a
+person's rendered lists until the log's newest event changes, the day changes, or
+DASHBOARD_CACHE_SECONDS pass (for what changes with time alone: days waiting, links expiring).
+Checking costs one statement; the lists' own statements and their rendering run only when
+something was recorded.
+"""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from cachetools import TTLCache
+from flask import Flask, current_app, render_template
+from markupsafe import Markup
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import aliased, selectinload
 
+from ..audit import last_seq
 from ..db import utcnow
 from ..documents.actions import Action
 from ..documents.models import Answer, Document, DocumentVersion, Link, Party
@@ -67,6 +80,44 @@ class Attention:
     @property
     def empty(self) -> bool:
         return not any((self.mine, self.waiting, self.changes, self.reviews, self.lapsed, self.overdue_actions))
+
+
+CACHE = "countersign.dashboard"
+CACHED_PEOPLE = 1000  # the most people whose lists one process keeps
+
+
+class _Rendered:
+    """One process's rendered lists, by person, valid while nothing new is recorded."""
+
+    def __init__(self, seconds: int):
+        self.lock = threading.Lock()
+        self.lists: TTLCache[int, tuple[tuple[int, date, str], Markup]] = TTLCache(CACHED_PEOPLE, seconds)
+
+
+def init_app(app: Flask) -> None:
+    """Give this app its own store of rendered dashboards (tests make many apps in one process)."""
+    app.extensions[CACHE] = _Rendered(max(1, int(app.config["DASHBOARD_CACHE_SECONDS"])))
+
+
+def attention_lists(user: User) -> Markup:
+    """Return the dashboard's lists for the user, rendered, recomputed only after anything was recorded."""
+    store: _Rendered = current_app.extensions[CACHE]
+    if int(current_app.config["DASHBOARD_CACHE_SECONDS"]) <= 0:
+        return _rendered(user)
+    # The newest event is read first: lists computed after it are at least as new as it says.
+    stamp = (last_seq(), date.today(), str(user.role))
+    with store.lock:
+        kept = store.lists.get(user.id)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    rendered = _rendered(user)
+    with store.lock:
+        store.lists[user.id] = (stamp, rendered)
+    return rendered
+
+
+def _rendered(user: User) -> Markup:
+    return Markup(render_template("staff/_attention.html", attention=attention(user)))
 
 
 def attention(user: User, today: date | None = None, review_window_days: int = 60) -> Attention:

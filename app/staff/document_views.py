@@ -40,7 +40,7 @@ from ..trusts.form_use import offer_for
 from ..trusts.schools import profile_for
 from . import access
 from .blueprint import bp, who
-from .dashboard import attention
+from .dashboard import attention_lists
 from .form_pages import ADD_ROW, errors_for, form_page
 from .forms import LONG_TEXT, fields_from_form, form_from_fields
 
@@ -49,7 +49,7 @@ from .forms import LONG_TEXT, fields_from_form, form_from_fields
 @access.allowed(access.signed_in)
 def dashboard() -> str:
     """Show what needs the person's attention."""
-    return render_template("staff/dashboard.html", attention=attention(current_user))
+    return render_template("staff/dashboard.html", attention_lists=attention_lists(current_user))
 
 
 @bp.get("/documents")
