@@ -293,8 +293,10 @@ def _child(
 def _serve_one() -> None:
     """Be a fresh child: limit this process, say so, then run the job read from stdin and write what came of it to stdout."""
     cpu_seconds, memory_bytes = (int(value) for value in sys.argv[1:3])
-    answer = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # whatever the job prints cannot spoil the answer
+    answer = os.fdopen(os.dup(1), "wb")
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)  # whatever the job prints cannot spoil the answer
+    os.close(quiet)
     _limit_resources(Limits(cpu_seconds=cpu_seconds, memory_bytes=memory_bytes), started=True)
     answer.write(READY)
     answer.flush()
