@@ -1,12 +1,13 @@
-"""Load documents: by id, locked for a transaction, and the Word form each is made from."""
+"""Load documents: by id, locked for a transaction, and the Word form each is made from (now, and each version)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..trusts.form_store import FormInUse, form_in_use
-from .models import Document
+from ..trusts.form_store import FormInUse, bundled_path_of, form_in_use
+from ..trusts.wording import document_name
+from .models import Document, DocumentVersion
 
 
 class DocumentNotFound(Exception):
@@ -47,3 +48,16 @@ def locked_document(document_id: int) -> Document:
 def form_of(document: Document) -> FormInUse:
     """Return the Word form a document is made from now: the trust's installed version, else the bundled one."""
     return form_in_use(document.trust, document.kind)
+
+
+def form_made_from(document: Document, version: DocumentVersion) -> str | None:
+    """Return which Word form a version was filled in from, in words; None for one not yet filled in."""
+    if version.form is not None:
+        name = document_name(document.trust.profile, document.kind)
+        return f"Version {version.form.number} of the {name} form, uploaded {version.form.uploaded_at:%d %B %Y}"
+    if version.form_sha256 is None:
+        return None
+    bundled = bundled_path_of(document.trust, document.kind, version.form_sha256)
+    if bundled is None:
+        return f"A bundled form no longer shipped (SHA-256 {version.form_sha256[:12]}…)"
+    return f"The bundled form {bundled}"

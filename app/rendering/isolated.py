@@ -7,18 +7,34 @@ child process that the kernel stops at a CPU limit (RLIMIT_CPU) and a memory lim
 and that the parent kills at a wall-clock limit. Whatever happens to the child, the caller gets
 an answer within the limits: the check's problems, the rendered bytes, or a refusal saying why.
 
-Children come from a forkserver that has already imported the rendering code, so each costs a
-fork rather than a fresh interpreter (about 0.6 s once, then a few milliseconds). As with any
-multiprocessing start method but fork, each child re-imports the program's main script, so a
-script that calls these must keep its work under ``if __name__ == "__main__":`` (the flask,
-gunicorn, celery and pytest entry points do).
+A child comes one of two ways, both giving the same answers and refusals under the same limits:
+
+- Where this process may have children (the web process, the command line, a Celery worker with
+  threads), from a multiprocessing forkserver that has already imported the rendering code, so
+  each costs a fork rather than a fresh interpreter (about 0.6 s once, then a few milliseconds).
+  As with any multiprocessing start method but fork, each child re-imports the program's main
+  script, so a script that calls these must keep its work under ``if __name__ == "__main__":``
+  (the flask, gunicorn, celery and pytest entry points do).
+- Where it may not, because it is itself a daemonic multiprocessing (or billiard) process, as a
+  Celery prefork pool process is, multiprocessing refuses to start one. The child is then a fresh
+  interpreter started with subprocess (``python -c`` running ``_serve_one``): it imports the
+  app (about 1.5 s of CPU), sets its own limits, with the CPU it spent starting added to the CPU
+  limit so the job gets what a forked child would, says it is ready, and only then reads the
+  pickled job from its stdin and writes the pickled outcome to its stdout; the wall clock starts
+  when it is ready. It sets its limits itself rather than in a preexec_fn, which is unsafe in a
+  process with threads.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
 import resource
+import select
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -35,6 +51,13 @@ from .sandbox import SandboxLimits
 MIB = 1024 * 1024
 # After a child has answered it has nothing left to do; give it this long to exit before killing it.
 EXIT_GRACE_SECONDS = 5.0
+# A fresh interpreter that has not imported the app and limited itself by then will not.
+STARTUP_SECONDS = 60.0
+# The directory `app` is in, so a fresh interpreter imports this same app whatever its directory.
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
+# What a fresh child runs; -P keeps the current directory off its path.
+CHILD_COMMAND = (sys.executable, "-P", "-c", "from app.rendering.isolated import _serve_one; _serve_one()")
+READY = b"R"
 
 
 @dataclass(frozen=True)
@@ -120,17 +143,44 @@ class _Refusal:
 
 def _run(job: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits) -> Any:
     """Return job(*args, **kwargs) run in a limited child, or a _Refusal; re-raise what the job raised."""
+    if may_have_children():
+        outcome, exitcode = _run_forked(job, args, kwargs, limits)
+    else:
+        outcome, exitcode = _run_started(job, args, kwargs, limits)
+    if outcome is None:
+        return _Refusal(_death(exitcode), limits, exitcode)
+    if outcome[0] == "ok":
+        return outcome[1]
+    if outcome[0] == "raised":
+        raise outcome[1]
+    return _Refusal(outcome[0], limits, exitcode)
+
+
+def may_have_children() -> bool:
+    """Say whether multiprocessing lets this process start children: a daemonic process may not."""
+    if multiprocessing.current_process().daemon:
+        return False
+    billiard = sys.modules.get("billiard.process")  # Celery's fork of multiprocessing, if it is in use
+    return not (billiard is not None and billiard.current_process().daemon)
+
+
+_Outcome = tuple[Any, ...]
+
+
+def _run_forked(
+    job: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits
+) -> tuple[_Outcome | None, int | None]:
+    """Run the job in a child of the preloaded forkserver; return its outcome (None if it gave none) and exit code."""
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, limits, job, args, kwargs), daemon=True)
-    outcome: tuple[Any, ...] | None = None
-    exitcode: int | None = None
+    outcome: _Outcome | None = None
     try:
         process.start()
         sender.close()  # the child holds the only sending end now, so its death reads as EOF
         if receiver.poll(limits.wall_seconds):
             try:
-                outcome = receiver.recv()
+                outcome = pickle.loads(receiver.recv_bytes())
             except EOFError:  # it died without answering
                 pass
         else:
@@ -140,13 +190,67 @@ def _run(job: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
         exitcode = _reap(
             process, grace=EXIT_GRACE_SECONDS if outcome is not None and outcome[0] != "wall" else 0
         )
-    if outcome is None:
-        return _Refusal(_death(exitcode), limits, exitcode)
-    if outcome[0] == "ok":
-        return outcome[1]
-    if outcome[0] == "raised":
-        raise outcome[1]
-    return _Refusal(outcome[0], limits)
+    return outcome, exitcode
+
+
+def _run_started(
+    job: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits
+) -> tuple[_Outcome | None, int | None]:
+    """Run the job in a fresh interpreter that limits itself; return its outcome (None if it gave none) and exit code."""
+    work = pickle.dumps((job, args, kwargs))
+    path = os.environ.get("PYTHONPATH")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SOURCE_ROOT), *([path] if path else [])])}
+    outcome: _Outcome | None = None
+    process = subprocess.Popen(
+        [*CHILD_COMMAND, str(limits.cpu_seconds), str(limits.memory_bytes)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        if not _started(process):
+            _stop(process, grace=0)
+            return ("crashed",), process.returncode
+        try:
+            answer, _ = process.communicate(work, timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            answer, _ = process.communicate()
+            # An answer written in time stands even if the child had not yet exited.
+            outcome = _answer(answer) or ("wall",)
+        else:
+            outcome = _answer(answer)
+    finally:
+        _stop(process, grace=EXIT_GRACE_SECONDS if outcome is not None and outcome[0] != "wall" else 0)
+    return outcome, process.returncode
+
+
+def _started(process: subprocess.Popen[bytes]) -> bool:
+    """Wait for a fresh child to say it has limited itself and is ready for its job."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], STARTUP_SECONDS)
+    # Read the byte straight from the pipe, so nothing is left in a buffer communicate() would not see.
+    return bool(ready) and os.read(process.stdout.fileno(), len(READY)) == READY
+
+
+def _answer(data: bytes) -> _Outcome | None:
+    """Return the outcome a fresh child wrote, or None if it wrote none or only part of one."""
+    try:
+        return pickle.loads(data) if data else None
+    except Exception:  # cut off as it was written
+        return None
+
+
+def _stop(process: subprocess.Popen[bytes], *, grace: float) -> None:
+    """Wait up to grace seconds for a fresh child to exit, kill it if it has not, and collect it."""
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    for pipe in (process.stdin, process.stdout):
+        if pipe is not None:
+            pipe.close()
 
 
 def _reap(process: multiprocessing.process.BaseProcess, *, grace: float) -> int | None:
@@ -178,29 +282,66 @@ def _child(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
 ) -> None:
-    """Limit this process, run the job and send back what came of it."""
+    """Limit this forked process, run the job and send back what came of it."""
     _limit_resources(limits)
-    outcome: tuple[Any, ...]
     try:
-        outcome = ("ok", job(*args, **kwargs))
-    except MemoryError:
-        outcome = ("memory",)
-    except Exception as exc:
-        outcome = ("raised", exc)
-    try:
-        sender.send(outcome)
-    except MemoryError:
-        sender.send(("memory",))
-    except Exception as exc:  # the result or exception would not pickle: say what it was instead
-        sender.send(("raised", RuntimeError(f"{outcome[0]}: {outcome[1]!r} ({exc})")))
+        sender.send_bytes(_pickled(_outcome(job, args, kwargs)))
     finally:
         sender.close()
 
 
-def _limit_resources(limits: Limits) -> None:
-    """Set this process's CPU, memory and core-dump limits; they cannot be raised again."""
+def _serve_one() -> None:
+    """Be a fresh child: limit this process, say so, then run the job read from stdin and write what came of it to stdout."""
+    cpu_seconds, memory_bytes = (int(value) for value in sys.argv[1:3])
+    answer = os.fdopen(os.dup(1), "wb")
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)  # whatever the job prints cannot spoil the answer
+    os.close(quiet)
+    _limit_resources(Limits(cpu_seconds=cpu_seconds, memory_bytes=memory_bytes), started=True)
+    answer.write(READY)
+    answer.flush()
+    try:
+        job, args, kwargs = pickle.load(sys.stdin.buffer)
+        outcome = _outcome(job, args, kwargs)
+    except MemoryError:
+        outcome = ("memory",)
+    answer.write(_pickled(outcome))
+    answer.close()
+
+
+def _outcome(job: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Outcome:
+    """Return what came of job(*args, **kwargs): ("ok", result), ("raised", exception) or ("memory",)."""
+    try:
+        return ("ok", job(*args, **kwargs))
+    except MemoryError:
+        return ("memory",)
+    except Exception as exc:
+        return ("raised", exc)
+
+
+def _pickled(outcome: _Outcome) -> bytes:
+    """Return the outcome pickled, or what it was in words if it will not pickle."""
+    try:
+        return pickle.dumps(outcome)
+    except MemoryError:
+        return pickle.dumps(("memory",))
+    except Exception as exc:  # the result or exception would not pickle: say what it was instead
+        return pickle.dumps(("raised", RuntimeError(f"{outcome[0]}: {outcome[1]!r} ({exc})")))
+
+
+def _limit_resources(limits: Limits, *, started: bool = False) -> None:
+    """Set this process's CPU, memory and core-dump limits; they cannot be raised again.
+
+    A process started fresh has spent CPU importing the app; that is added to the CPU limit, so
+    its job gets as much as a forked child's does.
+    """
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGXCPU would otherwise dump core
-    _lower(resource.RLIMIT_CPU, limits.cpu_seconds, limits.cpu_seconds + 1)  # SIGXCPU, then SIGKILL
+    spent = 0
+    if started:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        spent = round(usage.ru_utime + usage.ru_stime)
+    cpu = spent + limits.cpu_seconds
+    _lower(resource.RLIMIT_CPU, cpu, cpu + 1)  # SIGXCPU, then SIGKILL
     _lower(resource.RLIMIT_AS, limits.memory_bytes, limits.memory_bytes)
 
 

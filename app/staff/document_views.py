@@ -26,7 +26,7 @@ from ..documents.queries import (
 from ..documents.queries import (
     shown as shown_value,
 )
-from ..documents.records import NotAllowed, get_document
+from ..documents.records import NotAllowed, form_made_from, get_document
 from ..documents.revise import REVISABLE
 from ..documents.revise import cancel as cancel_document
 from ..documents.revise import revise as revise_document
@@ -80,6 +80,7 @@ def document(document_id: int) -> str:
         request_reason=change_request(found),
         reissue_diff=labelled_changes(found.id) if previous else [],
         destroyed=destroyed_notice(found),
+        forms={v.number: form_made_from(found, v) for v in found.versions},
     )
 
 

@@ -87,6 +87,16 @@ def form_in_use(trust: Trust, kind: str) -> FormInUse:
     return FormInUse(kind, path.read_bytes(), None, relative, missing)
 
 
+def bundled_path_of(trust: Trust, kind: str, sha256: str) -> str | None:
+    """Return the bundled form of a kind with these contents (the profile's, the generic, any other), or None."""
+    candidates = [trust.bundled_form(kind), generic_form(kind), *(f"forms/{s}/{kind}.docx" for s in bundled_forms(kind))]
+    for relative in dict.fromkeys(candidates):
+        path = templates_dir() / relative
+        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
+            return relative
+    return None
+
+
 def versions(trust: Trust, kind: str) -> list[TrustForm]:
     """Return the installed versions of a kind's form, newest first."""
     return list(db.session.scalars(

@@ -10,7 +10,6 @@ from docx import Document as Docx
 
 from app.kinds import KINDS
 
-from .conftest_helpers import BROKER
 from .test_every_form import TRUSTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,8 +49,6 @@ def test_every_bundled_form_passes_the_check(runner, trusts, app, slug, kind_nam
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.skipif(bool(BROKER), reason="KNOWN GAP: a Celery prefork pool process is daemonic and cannot start the "
-                    "limited child a form we do not ship renders in (isolated.py); see the stop 7 note")
 def test_a_sound_form_is_installed_into_the_trusts_store_and_used(app, runner, trusts, mailbox, tmp_path):
     from sqlalchemy import select
 

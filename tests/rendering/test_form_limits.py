@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import pickle
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import billiard
 import pytest
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 
 from app.rendering import Problem, RenderError, check_template, render_docx
-from app.rendering.isolated import Limits, check_template_isolated, render_docx_isolated
+from app.rendering.isolated import Limits, check_template_isolated, may_have_children, render_docx_isolated
 from app.rendering.sandbox import SandboxLimits
 
+from .daemonic import call_in_daemon
 from .support import contract_context, contract_path, texts
 from .test_template_check import CONTRACT_REQUIRED, contract_provided
 
@@ -76,6 +81,19 @@ def zombies() -> list[str]:
     mine = {pid for pid, parent in parents.items() if parent == os.getpid()}
     mine |= {pid for pid, parent in parents.items() if parent in mine}
     return [f"{pid}: {states[pid]}" for pid in mine if states[pid] == "Z"]
+
+
+Call = Callable[..., Any]
+
+
+def call_here(function: Call, *args: Any, **kwargs: Any) -> Any:
+    return function(*args, **kwargs)
+
+
+@pytest.fixture(params=["in a process that may have children", "in a daemonic process"])
+def call(request: pytest.FixtureRequest) -> Call:
+    """Call a function here, where the limited child is forked, or in a daemonic process, where it is started afresh."""
+    return call_here if request.param.startswith("in a process") else call_in_daemon
 
 
 # --- the sandbox, for every render and check -------------------------------------------------------
@@ -183,26 +201,37 @@ def test_sandbox_limits_are_settings(tmp_path: Path) -> None:
 # --- the limited child, for forms the app does not bundle -----------------------------------------
 
 
-def test_a_bundled_form_checks_and_renders_the_same_in_a_limited_child() -> None:
+def test_a_bundled_form_checks_and_renders_the_same_in_a_limited_child(call: Call) -> None:
     form = contract_path().read_bytes()
-    isolated = check_template_isolated(form, provided=contract_provided(), required=CONTRACT_REQUIRED)
+    isolated = call(check_template_isolated, form, provided=contract_provided(), required=CONTRACT_REQUIRED)
     assert isolated == check_template(form, provided=contract_provided(), required=CONTRACT_REQUIRED) == []
     context = contract_context(signed=True)
-    assert parts(render_docx_isolated(contract_path(), context)) == parts(
+    assert parts(call(render_docx_isolated, contract_path(), context)) == parts(
         render_docx(contract_path(), context)
     )
 
 
-def test_a_faulty_form_gets_the_same_answer_in_a_limited_child(tmp_path: Path) -> None:
+@pytest.mark.parametrize("library", [multiprocessing, billiard], ids=["multiprocessing", "billiard"])
+def test_a_daemonic_process_which_may_not_fork_children_starts_its_limited_child_afresh(library: Any) -> None:
+    # A Celery prefork pool process is a daemonic billiard process; multiprocessing refuses it children.
+    assert may_have_children()
+    assert call_in_daemon(may_have_children, library=library) is False
+    form = docx("Contract", "Supervisor: {{ supervisor.name }}")
+    assert texts(call_in_daemon(render_docx_isolated, form, {"supervisor": {"name": "Alex"}}, library=library)) == [
+        "Contract", "Supervisor: Alex"
+    ]  # fmt: skip
+
+
+def test_a_faulty_form_gets_the_same_answer_in_a_limited_child(tmp_path: Path, call: Call) -> None:
     form = docx("Contract", "Supervisor: {{ supervisor.nmae }}", NESTED_HUGE_RANGES)
-    assert check_template_isolated(form, provided=contract_provided()) == check_template(
+    assert call(check_template_isolated, form, provided=contract_provided()) == check_template(
         form, provided=contract_provided()
     )
     path = write(tmp_path, docx("Contract", "Supervisor: {{ supervisor.name }}"))
     with pytest.raises(RenderError) as in_process:
         render_docx(path, {})
     with pytest.raises(RenderError) as isolated:
-        render_docx_isolated(path, {})
+        call(render_docx_isolated, path, {})
     assert str(isolated.value) == str(in_process.value)
     assert (isolated.value.line, isolated.value.part) == (in_process.value.line, in_process.value.part)
 
@@ -215,46 +244,47 @@ def test_a_render_error_survives_pickling() -> None:
     )  # fmt: skip
 
 
-def test_text_doubled_in_a_loop_gets_past_the_sandbox_but_not_the_memory_limit(tmp_path: Path) -> None:
+def test_text_doubled_in_a_loop_gets_past_the_sandbox_but_not_the_memory_limit(tmp_path: Path, call: Call) -> None:
     # Five doublings are harmless, and show the sandbox lets each step through.
     assert texts(render_docx(write(tmp_path, docx(DOUBLING.replace("STEPS", "5"))), {})) == ["3200000"]
     bomb = docx("Contract", DOUBLING.replace("STEPS", "30"))
     started = time.monotonic()
-    (problem,) = check_template_isolated(bomb, provided={}, limits=Limits(memory_bytes=512 * 1024 * 1024))
+    (problem,) = call(check_template_isolated, bomb, provided={}, limits=Limits(memory_bytes=512 * 1024 * 1024))
     assert problem.kind == "limit" and "too much memory" in problem.message
     with pytest.raises(RenderError, match=r"the form used too much memory to fill in \(over 512 MiB\)"):
-        render_docx_isolated(write(tmp_path, bomb), {}, limits=Limits(memory_bytes=512 * 1024 * 1024))
+        call(render_docx_isolated, write(tmp_path, bomb), {}, limits=Limits(memory_bytes=512 * 1024 * 1024))
     assert time.monotonic() - started < NO_HANG_SECONDS
     assert zombies() == []
 
 
-def test_a_form_that_only_spins_is_stopped_by_the_cpu_limit(tmp_path: Path) -> None:
+def test_a_form_that_only_spins_is_stopped_by_the_cpu_limit(tmp_path: Path, call: Call) -> None:
     form = docx("Contract", SPINNING)
     started = time.monotonic()
-    assert check_template_isolated(form, provided={}, limits=Limits(cpu_seconds=1)) == [
+    assert call(check_template_isolated, form, provided={}, limits=Limits(cpu_seconds=1)) == [
         Problem("limit", "the form", "the form took too long to check (over 1 s of CPU)")
     ]
     with pytest.raises(
         RenderError, match=r"form.docx: the form took too long to fill in \(over 1 s of CPU\)"
     ):
-        render_docx_isolated(write(tmp_path, form), {}, limits=Limits(cpu_seconds=1))
+        call(render_docx_isolated, write(tmp_path, form), {}, limits=Limits(cpu_seconds=1))
     assert time.monotonic() - started < NO_HANG_SECONDS
     assert zombies() == []
 
 
-def test_a_child_past_the_wall_clock_limit_is_killed(tmp_path: Path) -> None:
+def test_a_child_past_the_wall_clock_limit_is_killed(call: Call) -> None:
     started = time.monotonic()
-    (problem,) = check_template_isolated(
-        docx(SPINNING), provided={}, limits=Limits(cpu_seconds=600, wall_seconds=1)
+    (problem,) = call(
+        check_template_isolated, docx(SPINNING), provided={}, limits=Limits(cpu_seconds=600, wall_seconds=1)
     )
     assert time.monotonic() - started < NO_HANG_SECONDS
     assert problem.message == "the form took too long to check (over 1 s)"
     assert zombies() == []
 
 
-def test_the_limited_child_passes_sandbox_limits_on() -> None:
-    (problem,) = check_template_isolated(
-        docx("{% for i in range(6) %}{{ i }}{% endfor %}"), provided={}, sandbox=SandboxLimits(max_range=5)
+def test_the_limited_child_passes_sandbox_limits_on(call: Call) -> None:
+    (problem,) = call(
+        check_template_isolated, docx("{% for i in range(6) %}{{ i }}{% endfor %}"), provided={},
+        sandbox=SandboxLimits(max_range=5),
     )
     assert "at most 5 are allowed" in problem.message
 

@@ -262,3 +262,21 @@ def test_the_form_pages_follow_the_frontend_rules(app, client, mailbox, world, t
         assert page.status_code == 200, path
         check_page(page.text)
     assert "<title>Forms – Countersign</title>" in client.get("/staff/forms").text
+
+
+def test_the_document_page_says_which_form_each_version_was_made_from(app, client, runner, mailbox, world, tmp_path):
+    sign_in(client, mailbox, PEOPLE["admin"][0])
+    assert install(client, "contract", upload(client, "contract", own_contract(tmp_path, "one"))).status_code == 303
+    ours = make_contract(runner, app)
+    with app.app_context():
+        uploaded = db.session.scalars(select(TrustForm)).one().uploaded_at.strftime("%d %B %Y")
+    page = client.get(f"/staff/documents/{ours}").text
+    assert f"Version 1 of the Safeguarding Supervision Contract form, uploaded {uploaded}" in page
+    # The world's contract was made before the trust installed a form of its own.
+    page = client.get(f"/staff/documents/{world['document']}").text
+    assert "The bundled form forms/heart-of-mercia/contract.docx" in page
+    assert "Version 1 of the" not in page
+    with app.app_context():  # as if the bundled form had been changed since it was filled in
+        db.session.get(Document, world["document"]).version.form_sha256 = "ab" * 32
+        db.session.commit()
+    assert "A bundled form no longer shipped (SHA-256 abababababab…)" in client.get(f"/staff/documents/{world['document']}").text
