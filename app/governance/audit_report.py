@@ -25,6 +25,7 @@ from ..documents.models import Document
 from ..documents.states import State
 from ..extensions import db
 from ..trusts.models import Trust
+from ..trusts.wording import document_name
 from .charts import COLOURS
 
 NO_SCHOOL = "No school given"
@@ -126,7 +127,7 @@ def report_pdf(report: Report) -> bytes:
     styles = getSampleStyleSheet()
     body, heading = styles["BodyText"], styles["Heading2"]
     story: list[Any] = [
-        Paragraph(escape(f"{report.trust.name}: supervision audit {report.year}"), styles["Title"]),
+        Paragraph(escape(f"{report.trust.name}: {document_name(report.trust.profile, 'audit')} {report.year}"), styles["Title"]),
         Paragraph(f"{report.answered_count} answered; {len(report.unanswered)} not answered yet.", body),
     ]
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
@@ -154,6 +155,6 @@ def report_pdf(report: Report) -> bytes:
              p.on.strftime("%d %B %Y") if p.on else ""] for p in people]
         story.append(Table(rows, style=grid, repeatRows=1) if people else Paragraph("Nobody.", body))
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, title=f"{report.trust.name} supervision audit {report.year}",
+    SimpleDocTemplate(out, pagesize=A4, title=f"{report.trust.name} {document_name(report.trust.profile, 'audit')} {report.year}",
                       leftMargin=18 * mm, rightMargin=18 * mm).build(story)
     return out.getvalue()

@@ -52,7 +52,7 @@ def test_review_then_a_second_admin_approves_and_the_audit_report_reads(
     expect(approver.get_by_role("cell", name=f"CS-{document_id:06d} contract")).to_be_visible()
 
     page.goto("/staff/records/audit-report")
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Supervision audit {date.today().year}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Safeguarding Supervision Evaluation Form {date.today().year}")
     expect(page.get_by_role("img", name="Question 1, trust-wide")).to_be_visible()
     expect(page.get_by_role("table", name="Answers to question 1 by school")).to_be_visible()
     screenshot(page, "audit-report.png")

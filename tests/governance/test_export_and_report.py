@@ -65,7 +65,7 @@ def test_the_audit_report_counts_the_answers_given_by_school_and_trust_wide(app,
     page = client.get(f"/staff/records/audit-report?year={year}")
     assert page.status_code == 200
     text = page.text
-    assert f"Supervision audit {year}: 3 answered" in text
+    assert f"Safeguarding Supervision Evaluation Form {year}: 3 answered" in text  # the trust's name for its audit
     assert 'aria-labelledby="q1-title q1-desc"' in text and "<desc id=\"q1-desc\">Yes: 2, No: 1</desc>" in text
     assert "<desc id=\"q14-desc\">3: 1, 5: 2</desc>" in text
     assert "More time, says Ben Birch" in text and "Protected time helped" in text and "Dee Dogwood" in text
