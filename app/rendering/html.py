@@ -38,6 +38,10 @@ HEADING_SHIFT = 2  # the page has its h1 (the title) and an h2 ("The document") 
 NO_IMAGES = mammoth.images.img_element(lambda image: {})
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 STYLES_PART = "word/styles.xml"
+# The parts that may name a style (the body, headers and footers, notes, comments, list definitions).
+STYLE_USERS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments|numbering)\.xml")
+# Parts mammoth never reads: Word 2010's copy of the styles (as large again) is left out of its copy.
+UNREAD = frozenset({"word/stylesWithEffects.xml"})
 # Where a part names a style, and how one style names another.
 STYLE_USES = tuple(f"{{{W}}}{name}" for name in ("pStyle", "rStyle", "tblStyle", "numStyleLink", "styleLink"))
 STYLE_LINKS = tuple(f"{{{W}}}{name}" for name in ("basedOn", "link", "next"))
@@ -53,7 +57,7 @@ def docx_to_html(docx: bytes) -> str:
 
 
 def only_used_styles(docx: bytes) -> bytes:
-    """Return the .docx with its styles part cut to the styles it uses; unchanged if it cannot be read so."""
+    """Return a copy of the .docx for mammoth, its styles part cut to the styles it uses; unchanged if it cannot be read so."""
     try:
         with zipfile.ZipFile(io.BytesIO(docx)) as source:
             names = source.namelist()
@@ -62,15 +66,17 @@ def only_used_styles(docx: bytes) -> bytes:
             styles = etree.fromstring(source.read(STYLES_PART), _XML)
             used: set[str] = set()
             for name in names:
-                if name.startswith("word/") and name.endswith(".xml") and name != STYLES_PART:
+                if STYLE_USERS.fullmatch(name):
                     used.update(_styles_named(etree.fromstring(source.read(name), _XML)))
             _keep_only(styles, used)
-            out = io.BytesIO()
-            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            out = io.BytesIO()  # mammoth's own copy, read at once: stored, not compressed
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
                 for item in source.infolist():
+                    if item.filename in UNREAD:
+                        continue
                     data = (etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
                             if item.filename == STYLES_PART else source.read(item.filename))
-                    target.writestr(item, data)
+                    target.writestr(item.filename, data)
             return out.getvalue()
     except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError):
         return docx  # mammoth reports what is wrong with it, as before
