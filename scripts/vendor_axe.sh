@@ -5,9 +5,10 @@
 #   scripts/vendor_axe.sh                       # the pinned version below
 #   AXE_CORE_VERSION=4.15.0 scripts/vendor_axe.sh   # try another (then update the pin)
 #
-# From the npm package (npm pack into a temporary directory, nothing installed): axe.min.js, its
-# licence (MPL-2.0, LICENSE) and a VERSION file. The files are committed, so the tests need no npm;
-# `make test` runs this script only when axe.min.js is missing. Running it twice gives the same files.
+# From the npm package (scripts/npm_vendor.sh: npm pack into a temporary directory, nothing
+# installed): axe.min.js, its licence (MPL-2.0, LICENSE) and a VERSION file. The files are
+# committed, so the tests need no npm; `make test` runs this script only when axe.min.js is missing.
+# Running it twice gives the same files.
 set -euo pipefail
 
 VERSION="${AXE_CORE_VERSION:-4.14.1}"
@@ -16,16 +17,8 @@ DEST="$ROOT/tests/browser/vendor"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-command -v npm >/dev/null || { echo "vendor_axe.sh: npm is missing (apt-get install npm)" >&2; exit 1; }
-(cd "$WORK" && npm pack --silent "axe-core@$VERSION" >/dev/null)
-tar -xzf "$WORK/axe-core-$VERSION.tgz" -C "$WORK"
 PACKAGE="$WORK/package"
-
-packaged="$(sed -nE 's/^ *"version": *"([^"]+)".*/\1/p' "$PACKAGE/package.json" | head -n1)"
-if [[ "$packaged" != "$VERSION" ]]; then
-  echo "vendor_axe.sh: asked for axe-core $VERSION, the package says $packaged" >&2
-  exit 1
-fi
+"$ROOT/scripts/npm_vendor.sh" "axe-core@$VERSION" "$PACKAGE" axe.min.js LICENSE
 # The engine must say its own version: the test reports it beside any violation.
 head -n1 "$PACKAGE/axe.min.js" | grep -qF "axe v$VERSION" || {
   echo "vendor_axe.sh: axe.min.js does not carry version $VERSION" >&2

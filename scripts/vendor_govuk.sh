@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Vendor GOV.UK Frontend's compiled CSS and JS into app/static/govuk/, so serving the app needs no npm.
+# Vendor GOV.UK Frontend's compiled CSS and JS into app/static/govuk/, so serving the app needs no npm
+# (the package comes by scripts/npm_vendor.sh: npm pack into a temporary directory, nothing installed).
 #
 #   scripts/vendor_govuk.sh            # the pinned version below
 #   GOVUK_FRONTEND_VERSION=5.15.0 scripts/vendor_govuk.sh   # try another (then update the pin)
@@ -24,8 +25,8 @@ DEST="$ROOT/app/static/govuk"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-(cd "$WORK" && npm pack --silent "govuk-frontend@$VERSION" >/dev/null)
-tar -xzf "$WORK/govuk-frontend-$VERSION.tgz" -C "$WORK"
+"$ROOT/scripts/npm_vendor.sh" "govuk-frontend@$VERSION" "$WORK/package" README.md \
+  dist/govuk/govuk-frontend.min.css dist/govuk/govuk-frontend.min.js
 DIST="$WORK/package/dist/govuk"
 
 OUT="$WORK/out"

@@ -15,6 +15,7 @@ from ..db import transaction
 from ..extensions import db
 from ..inputs import problem, tree_field_problems
 from ..kinds import KINDS
+from .kind_tables import kind_tables_problems
 from .models import Trust
 from .wording import wording_problems
 
@@ -288,27 +289,22 @@ def _retention_problems(retention: Any) -> list[tuple[str, str]]:
     problems = []
     if retention.get("approval", "second_admin") not in RETENTION_APPROVALS:
         problems.append(("retention.approval", f"one of {', '.join(RETENTION_APPROVALS)}"))
-    for name, rule in retention.items():
-        if name == "approval":
-            continue
-        where = f"retention.{name}"
-        if name not in KINDS:
-            problems.append((where, f"unknown kind (known: {', '.join(KINDS)})"))
-            continue
-        if not isinstance(rule, dict):
-            problems.append((where, "must be { after = ..., years = ..., months = ... }"))
-            continue
-        if rule.get("after") not in RETENTION_ANCHORS:
-            problems.append((f"{where}.after", f"one of {', '.join(RETENTION_ANCHORS)}"))
-        for unit, high in (("years", 100), ("months", 1200)):
-            value = rule.get(unit, 0)
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= high:
-                problems.append((f"{where}.{unit}", f"whole number from 0 to {high}"))
-        if not rule.get("years") and not rule.get("months"):
-            problems.append((where, "give years or months (a period of at least one month)"))
-        unknown = set(rule) - {"after", "years", "months"}
-        if unknown:
-            problems.append((where, f"unknown keys {', '.join(sorted(unknown))}"))
+    return problems + kind_tables_problems(
+        "retention", retention, keys=("after", "years", "months"), besides=("approval",),
+        shape="{ after = ..., years = ..., months = ... }", check=_retention_rule_problems,
+    )
+
+
+def _retention_rule_problems(where: str, rule: dict[str, Any]) -> list[tuple[str, str]]:
+    problems = []
+    if rule.get("after") not in RETENTION_ANCHORS:
+        problems.append((f"{where}.after", f"one of {', '.join(RETENTION_ANCHORS)}"))
+    for unit, high in (("years", 100), ("months", 1200)):
+        value = rule.get(unit, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= high:
+            problems.append((f"{where}.{unit}", f"whole number from 0 to {high}"))
+    if not rule.get("years") and not rule.get("months"):
+        problems.append((where, "give years or months (a period of at least one month)"))
     return problems
 
 

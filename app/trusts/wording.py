@@ -16,6 +16,7 @@ from typing import Any
 from ..config import PROJECT_ROOT
 from ..inputs import problem
 from ..kinds import KINDS, Kind
+from .kind_tables import kind_tables_problems
 
 WORDING_FILE = PROJECT_ROOT / "document_templates" / "wording.toml"
 # Each one-line text of a kind's wording, with its longest length.
@@ -86,33 +87,27 @@ def openings_for(spec: Kind) -> tuple[str, ...]:
 
 def wording_problems(wording: Any) -> list[tuple[str, str]]:
     """Return (field, why) for each bad entry of a profile's [wording] table."""
-    if not isinstance(wording, dict):
-        return [("[wording]", "must be a table of kinds")]
+    return kind_tables_problems(
+        "wording", wording, keys=(*TEXTS, "openings"),
+        shape="a table of name, statement, agreed and openings", check=_kind_wording_problems,
+    )
+
+
+def _kind_wording_problems(where: str, table: dict[str, Any]) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
-    for kind_name, table in wording.items():
-        where = f"wording.{kind_name}"
-        if kind_name not in KINDS:
-            problems.append((where, f"unknown kind (known: {', '.join(KINDS)})"))
+    for key, longest in TEXTS.items():
+        if key in table:
+            problems += _text_problems(f"{where}.{key}", table[key], longest, multiline=False)
+    openings = table.get("openings", {})
+    if not isinstance(openings, dict):
+        problems.append((f"{where}.openings", f"must be a table of {', '.join(OPENINGS)}"))
+        openings = {}
+    for email, text in openings.items():
+        if email not in OPENINGS:
+            problems.append((f"{where}.openings.{email}", f"unknown email (known: {', '.join(OPENINGS)})"))
             continue
-        if not isinstance(table, dict):
-            problems.append((where, "must be a table of name, statement, agreed and openings"))
-            continue
-        for key, longest in TEXTS.items():
-            if key in table:
-                problems += _text_problems(f"{where}.{key}", table[key], longest, multiline=False)
-        openings = table.get("openings", {})
-        if not isinstance(openings, dict):
-            problems.append((f"{where}.openings", f"must be a table of {', '.join(OPENINGS)}"))
-            openings = {}
-        for email, text in openings.items():
-            if email not in OPENINGS:
-                problems.append((f"{where}.openings.{email}", f"unknown email (known: {', '.join(OPENINGS)})"))
-                continue
-            found = _text_problems(f"{where}.openings.{email}", text, OPENING_LENGTH, multiline=True)
-            problems += found or _placeholder_problems(f"{where}.openings.{email}", text)
-        unknown = set(table) - {*TEXTS, "openings"}
-        if unknown:
-            problems.append((where, f"unknown keys {', '.join(sorted(unknown))}"))
+        found = _text_problems(f"{where}.openings.{email}", text, OPENING_LENGTH, multiline=True)
+        problems += found or _placeholder_problems(f"{where}.openings.{email}", text)
     return problems
 
 
