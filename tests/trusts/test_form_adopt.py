@@ -18,10 +18,15 @@ from app.trusts.models import Trust, TrustForm
 
 from ..flows.conftest_helpers import BROKER
 from ..flows.test_templates_cli import SOUND_CONTRACT, form
+from ..staff import test_access
+from ..staff.test_access import PEOPLE, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
+world = test_access.world
 
 pytestmark = pytest.mark.skipif(bool(BROKER), reason="documents are made in-process for these checks")
+
+IN_CHECKOUT = "This form is kept in the code checkout"
 
 
 @pytest.fixture
@@ -139,3 +144,19 @@ def test_forms_countersign_ships_stay_and_a_shipped_file_changed_in_place_is_ado
     assert "case-proforma: uses the generic form" in lines
     assert forms_of(app, "heart-of-mercia") == 1
 
+
+def test_the_forms_pages_say_which_form_is_kept_in_the_checkout_until_it_is_adopted(
+        app, client, runner, mailbox, world, checkout, tmp_path):
+    (checkout / "forms" / "heart-of-mercia" / "contract.docx").write_bytes(sound_contract(tmp_path))
+    sign_in(client, mailbox, PEOPLE["admin"][0])
+
+    page = client.get("/staff/forms")
+    assert page.status_code == 200 and page.text.count(IN_CHECKOUT) == 1
+    assert "flask templates adopt --trust heart-of-mercia" in page.text
+    assert IN_CHECKOUT in client.get("/staff/forms/contract").text
+    assert IN_CHECKOUT not in client.get("/staff/forms/record").text  # the form Countersign ships, unchanged
+    assert IN_CHECKOUT not in client.get("/staff/forms/case-proforma").text  # the generic form
+
+    assert runner.invoke(args=["templates", "adopt", "--trust", "heart-of-mercia"]).exit_code == 0
+    page = client.get("/staff/forms")
+    assert IN_CHECKOUT not in page.text and "Version 1: contract.docx" in page.text
