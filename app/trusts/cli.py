@@ -1,4 +1,4 @@
-"""`flask trusts load|install`, `flask templates check|install`, `flask kinds show`."""
+"""`flask trusts load|install`, `flask templates check|install|adopt`, `flask kinds show`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..extensions import db
-from ..kinds import FieldError, example_context, kind, required_variables
-from .form_install import FormNotFound, install_form
+from ..kinds import FieldError, example_context, kind, kinds_used, required_variables
+from .form_install import FormNotFound, NothingToAdopt, adopt_form, install_form
 from .form_store import bundled_choice, form_in_use
-from .forms import FormRefused, check_form, errors_only
+from .forms import FormRefused, bundled_manifest, check_form, errors_only
 from .models import Trust
 from .profiles import ProfileError, bundled_profiles, install_profile, read_profile
 from .transfer import ImportRefused, export_trust, import_trust
@@ -140,6 +140,40 @@ def templates_install(file: Path, trust_slug: str, kind_name: str) -> None:
         _fail(str(exc))
         raise
     click.echo(f"installed {file.name} as version {installed.number} of {trust_slug}'s {kind_name} form")
+
+
+@templates_cli.command("adopt")
+@click.option("--trust", "trust_slug", required=True)
+@click.option("--kind", "kind_names", multiple=True, help="Only this kind (repeat for several); default: every kind the trust uses.")
+def templates_adopt(trust_slug: str, kind_names: tuple[str, ...]) -> None:
+    """Move the trust's forms read from files in the code checkout into its form store, each as its next version.
+
+    A kind whose form is a file its profile names under the templates folder, other than one Countersign ships
+    unchanged, has that file checked as an upload and installed. Each kind on its own: one that fails the check is
+    not adopted (the exit code is then 1) while the others still are. Nothing is deleted from disk.
+    """
+    for name in kind_names:
+        _spec_or_fail(name)
+    trust = _trust(trust_slug)
+    refused = False
+    for name in kind_names or kinds_used(trust.profile):
+        path = trust.bundled_form(name)
+        try:
+            adopted = adopt_form(trust, name, actor="command line")
+        except NothingToAdopt as exc:
+            click.echo(f"{name}: {exc}")
+            continue
+        except FormRefused as exc:
+            refused = True
+            click.echo(f"{name}: not adopted: {path} does not pass the check:", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            continue
+        then = ("the checkout's file can now go back to the one Countersign ships"
+                if path.removeprefix("forms/") in bundled_manifest() else "the file can now be removed from the checkout")
+        click.echo(f"{name}: adopted {path} as version {adopted.number} (SHA-256 {adopted.file.sha256}); {then}")
+    if refused:
+        raise click.exceptions.Exit(1)
 
 
 @kinds_cli.command("show")

@@ -1,6 +1,7 @@
-"""Change a trust's forms: hold a checked upload, install it as a new version, restore an earlier one.
+"""Change a trust's forms: hold a checked upload, install it as a new version, restore an earlier one, adopt one
+kept in the code checkout.
 
-The web pages and `flask templates install` call these; every change is an audit event.
+The web pages and `flask templates install|adopt` call these; every change is an audit event.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..rendering import Problem
 from ..rendering.check import MAX_UNPACKED_BYTES
 from ..rendering.isolated import MIB
 from ..storage import DOCX, sha256_hex, store
-from .form_store import bundled_choice, in_use, version
+from .form_store import NoForm, bundled_choice, form_in_use, in_use, version
 from .forms import FormRefused, check_form, errors_only
 from .models import Trust, TrustForm, TrustFormInUse
 
@@ -30,6 +31,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 class FormNotFound(Exception):
     """No such kind, version or held upload of this trust (for this person)."""
+
+
+class NothingToAdopt(Exception):
+    """A kind's form is not a file in the code checkout to move into the trust's store; the message says why."""
 
 
 def clean_filename(filename: str) -> str:
@@ -120,11 +125,40 @@ def install_form(trust: Trust, kind: str, data: bytes, *, filename: str, actor: 
     """Check a form and, if sound, install it as the kind's new version in use; the version in use if identical."""
     _known_kind(kind)
     filename = clean_filename(filename)
+    _check(trust, kind, data, filename)
+    with transaction():
+        return install_checked(trust, kind, data, filename=filename, actor=actor, user_id=user_id)
+
+
+def adopt_form(trust: Trust, kind: str, *, actor: str) -> TrustForm:
+    """Install the file in the code checkout a kind's form is read from as the kind's next version, checked as an upload.
+
+    Raise NothingToAdopt (saying why) when the kind's form is not such a file; the file itself is left where it is.
+    """
+    _known_kind(kind)
+    try:
+        form = form_in_use(trust, kind)
+    except NoForm as exc:
+        raise NothingToAdopt(f"no form to adopt: {exc}") from None
+    if form.version is not None:
+        raise NothingToAdopt(f"already in the store (version {form.version.number} is in use)")
+    if form.generic:
+        raise NothingToAdopt("uses the generic form")
+    if not form.in_checkout:
+        raise NothingToAdopt(f"uses {form.bundled_path} as Countersign ships it: upgrades keep it, nothing to adopt")
+    filename = clean_filename(str(form.bundled_path))
+    _check(trust, kind, form.data, filename)
+    with transaction():
+        if in_use(_locked(trust), kind) is not None:  # a version was installed meanwhile: it stays in use
+            raise NothingToAdopt("already in the store")
+        return install_checked(trust, kind, form.data, filename=filename, actor=actor)
+
+
+def _check(trust: Trust, kind: str, data: bytes, filename: str) -> None:
+    """Run the upload's check on a form; raise FormRefused with its errors."""
     problems = upload_problems(data, filename) or errors_only(check_form(data, kind, trust.profile))
     if problems:
         raise FormRefused(problems)
-    with transaction():
-        return install_checked(trust, kind, data, filename=filename, actor=actor, user_id=user_id)
 
 
 def install_checked(trust: Trust, kind: str, data: bytes, *, filename: str, actor: str,

@@ -49,6 +49,18 @@ class FormInUse:
         return self.version is None and self.bundled_path == generic_form(self.kind)
 
     @property
+    def in_checkout(self) -> bool:
+        """Return whether this is a file in the code checkout the profile names that Countersign does not ship.
+
+        Countersign ships the files listed with their SHA-256 in forms/bundled.sha256; any other file a profile
+        names (a trust's own, put there by an earlier `flask templates install`, or a shipped one changed in
+        place) is the trust's, and an upgrade of the checkout may lose or overwrite it.
+        """
+        if self.version is not None or self.bundled_path is None or self.generic:
+            return False
+        return bundled_manifest().get(self.bundled_path.removeprefix("forms/")) != self.sha256
+
+    @property
     def name(self) -> str:
         """Return what a message calls the form."""
         if self.version is not None:
