@@ -13,7 +13,7 @@ from ..offers import field_changes, label_of
 from ..trusts.wording import wording_for
 from .context import long_date
 from .models import Document, DocumentVersion, Link, Party
-from .queries import changes_since_seen, shown
+from .queries import changes_since_seen, has_seen, shown
 
 # The kind under which emails refer to a personal link row (see app.mail.links).
 LINK_KIND = "document_link"
@@ -47,11 +47,13 @@ def email_link(link: Link, template: str, **extra: Any) -> None:
     """Queue the email carrying a party's personal link (its token is signed when the email is built).
 
     A contract's annual reissue, first sent, says so and lists what changed from last year's; a
-    revised version lists what changed since the version the party last saw.
+    revised version lists what changed since the version the party last saw, and so does a
+    reminder of one until the party has opened it.
     """
     version, party = link.version, link.party
     document = version.document
-    if template == "agree_request" and version.number > 1:
+    revised = version.number > 1
+    if revised and (template == "agree_request" or template == "reminder" and not has_seen(party, version)):
         since, changes = changes_since_seen(party, version)
         extra |= {"since": since, "changes": changes, "note": version.note or ""}
     elif template == "agree_request" and document.previous_document_id is not None and version.number == 1:

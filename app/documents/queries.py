@@ -106,6 +106,16 @@ def changes_since_seen(party: Party, version: DocumentVersion) -> tuple[int | No
     return number, fields_changed(version.document, before.fields, version.fields)
 
 
+def has_seen(party: Party, version: DocumentVersion) -> bool:
+    """Return whether a party opened or answered this version through any of their links to it."""
+    return db.session.scalar(
+        select(Link.id)
+        .where(Link.party_id == party.id, Link.version_id == version.id,
+               or_(Link.first_viewed_at.is_not(None), Link.used_at.is_not(None)))
+        .limit(1)
+    ) is not None
+
+
 def shown(value: Any) -> str:
     """Return a field's value as one line of text."""
     if isinstance(value, list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from app.extensions import db
 from app.reviews.reminders import Schedule, schedule_for, send_reminders
 from app.trusts.models import Trust
 
+from ..flows.test_contract_spine import csrf
 from .helpers import (
     SUPERVISEE,
     SUPERVISOR,
@@ -82,6 +84,7 @@ def test_unanswered_links_are_reminded_on_schedule_and_the_author_is_told_when_o
     reminder = mailbox.to(SUPERVISEE[1], "Reminder: please read and agree")[0]
     body = reminder.get_body().get_content()
     assert "11 more days" in body and AUTHOR[0] in body
+    assert "changed since" not in body and "Why it was revised" not in body  # version 1: nothing to list
     url = mailbox.link(reminder)
     assert client.get(path_of(url)).status_code == 200
     with app.app_context():
@@ -139,6 +142,38 @@ def test_a_reminder_is_sent_once_when_runs_were_missed_or_overlap(app, runner, m
         assert [link.reminders_sent for link in db.session.scalars(select(Link))] == [2, 2]
     assert remind(app, now + timedelta(days=2))["reminders"] == 0  # the next is due on day 11
     assert remind(app, now + timedelta(days=3, minutes=1))["reminders"] == 2
+
+
+def changes_in(email: Any) -> str:
+    """Return what an email says between naming the version and offering the link: what changed, if anything."""
+    text = "\n".join(email.get_body().get_content().splitlines())  # SMTP delivers CRLF line ends
+    match = re.search(r", version \d+\n(.*?)\nOpen your personal link", text, re.S)
+    assert match, "the email names no version before its link"
+    return match.group(1)
+
+
+def test_a_reminder_of_a_revised_contract_lists_what_changed_since_the_party_last_saw_it(app, runner, client, mailbox,
+                                                                                         trusts, wait):
+    document_id = sent_and_delivered(app, runner, wait)
+    result = runner.invoke(args=["documents", "revise", str(document_id), "--set", "venue=the school library",
+                                 "--note", "As asked"])
+    assert result.exit_code == 0, result.output
+    agree_email = mailbox.to(SUPERVISEE[1], "Please read and agree", count=2)[1]
+    # The supervisor opens version 2; the supervisee has not opened it.
+    opened = path_of(mailbox.link(mailbox.to(SUPERVISOR[1], "Please read and agree", count=2)[1]))
+    page = client.get(opened)
+    assert client.post(opened + "/viewed", headers={"X-CSRFToken": csrf(page.text)}).status_code == 204
+
+    assert remind(app, age_links(app, document_id, days=3.01))["reminders"] == 2
+    reminder = mailbox.to(SUPERVISEE[1], "Reminder: please read and agree")[0]
+    listed = changes_in(reminder)
+    assert "Why it was revised: As asked" in listed and "What changed since version 1:" in listed
+    assert re.search(r"Venue\s+was: SEM Office or other appropriate venue.*\s+now: the school library", listed)
+    assert listed == changes_in(agree_email)  # the same lines as the email that asked them to agree it
+
+    # Who has seen version 2 is reminded of it without the list.
+    seen = mailbox.to(SUPERVISOR[1], "Reminder: please read and agree")[0]
+    assert changes_in(seen) == "" and "the school library" not in seen.get_body().get_content()
 
 
 def test_a_trust_schedule_from_its_profile_is_followed(app, runner, mailbox, trusts, wait):
