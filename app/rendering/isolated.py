@@ -67,6 +67,7 @@ CHILD_COMMAND = (sys.executable, "-P", "-c", "; ".join((
     "_serve_one()",
 )))
 READY = b"R"
+SETTINGS_PREFIX = "COUNTERSIGN_"  # the app's settings in the environment (app/config.py)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def check_template_isolated(
     """Return check_template's problems, found in a limited child; a form that exceeds the limits is one problem."""
     limits = limits or Limits()
     kwargs = {"provided": dict(provided), "required": list(required), "warnings": warnings, "limits": sandbox}
-    result = _run(check_template, (docx,), kwargs, limits)
+    result = run_limited(check_template, (docx,), kwargs, limits)
     if isinstance(result, _Refusal):
         return [Problem("limit", "the form", result.message("check"))]
     return result
@@ -98,7 +99,7 @@ def check_template_isolated(
 
 def variables_used_isolated(docx: bytes, *, provided: Mapping[str, Any], limits: Limits | None = None) -> frozenset[str]:
     """Return variables_used's answer, found in a limited child; a form that exceeds the limits uses nothing."""
-    result = _run(variables_used, (docx,), {"provided": dict(provided)}, limits or Limits())
+    result = run_limited(variables_used, (docx,), {"provided": dict(provided)}, limits or Limits())
     return frozenset() if isinstance(result, _Refusal) else result
 
 
@@ -113,7 +114,7 @@ def render_docx_isolated(
     """Return render_docx's document, rendered in a limited child; raise RenderError as it does, or if the form exceeds the limits."""
     limits = limits or Limits()
     template = template_file if isinstance(template_file, bytes) else Path(template_file)
-    result = _run(render_docx, (template, dict(context)), {"limits": sandbox, "name": name}, limits)
+    result = run_limited(render_docx, (template, dict(context)), {"limits": sandbox, "name": name}, limits)
     if isinstance(result, _Refusal):
         raise RenderError(name or (Path(template).name if isinstance(template, Path) else "the form"),
                           result.message("fill in"))
@@ -123,7 +124,7 @@ def render_docx_isolated(
 def docx_to_html_isolated(docx: bytes, *, limits: Limits | None = None) -> str:
     """Return docx_to_html's text of a document filled from a form we do not ship, made in a limited child."""
     limits = limits or Limits()
-    result = _run(docx_to_html, (docx,), {}, limits)
+    result = run_limited(docx_to_html, (docx,), {}, limits)
     if isinstance(result, _Refusal):
         raise RenderError("the filled form", result.message("read"))
     return result
@@ -150,7 +151,7 @@ class _Refusal:
         return f"trying to {doing} the form stopped unexpectedly (exit code {self.exitcode})"
 
 
-def _run(job: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits) -> Any:
+def run_limited(job: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits) -> Any:
     """Return job(*args, **kwargs) run in a limited child, or a _Refusal; re-raise what the job raised."""
     if may_have_children():
         outcome, exitcode = _run_forked(job, args, kwargs, limits)
@@ -208,7 +209,9 @@ def _run_started(
     """Run the job in a fresh interpreter that limits itself; return its outcome (None if it gave none) and exit code."""
     work = pickle.dumps((job, args, kwargs))
     path = os.environ.get("PYTHONPATH")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SOURCE_ROOT), *([path] if path else [])])}
+    # The child needs none of the app's settings, some of which are secrets (keys, passwords, URLs with them).
+    env = {name: value for name, value in os.environ.items() if not name.startswith(SETTINGS_PREFIX)}
+    env["PYTHONPATH"] = os.pathsep.join([str(SOURCE_ROOT), *([path] if path else [])])
     outcome: _Outcome | None = None
     process = subprocess.Popen(
         [*CHILD_COMMAND, str(limits.cpu_seconds), str(limits.memory_bytes)],

@@ -37,3 +37,13 @@ def _call(sender: Connection, function: Callable[..., Any], args: tuple[Any, ...
         sender.send((False, exc))
     finally:
         sender.close()
+
+
+def setting_seen_by_a_limited_child(name: str, value: str) -> Any:
+    """Set an app setting in this process's environment, then return what a limited child started from here sees of it."""
+    import os
+
+    from app.rendering import isolated
+
+    os.environ[name] = value
+    return isolated.run_limited(os.getenv, (name,), {}, isolated.Limits())

@@ -21,7 +21,7 @@ from app.rendering import Problem, RenderError, check_template, render_docx
 from app.rendering.isolated import Limits, check_template_isolated, may_have_children, render_docx_isolated
 from app.rendering.sandbox import SandboxLimits
 
-from .daemonic import call_in_daemon
+from .daemonic import call_in_daemon, setting_seen_by_a_limited_child
 from .support import contract_context, contract_path, texts
 from .test_template_check import CONTRACT_REQUIRED, contract_provided
 
@@ -220,6 +220,12 @@ def test_a_daemonic_process_which_may_not_fork_children_starts_its_limited_child
     assert texts(call_in_daemon(render_docx_isolated, form, {"supervisor": {"name": "Alex"}}, library=library)) == [
         "Contract", "Supervisor: Alex"
     ]  # fmt: skip
+
+
+def test_a_fresh_limited_child_is_given_none_of_the_apps_settings() -> None:
+    # Settings hold secrets (keys, passwords); a form rendered where a Celery pool process starts its child sees none.
+    assert call_in_daemon(setting_seen_by_a_limited_child, "COUNTERSIGN_SECRET_KEY", "not for forms") is None
+    assert call_in_daemon(setting_seen_by_a_limited_child, "LANG_FOR_THE_TEST", "kept") == "kept"
 
 
 def test_a_faulty_form_gets_the_same_answer_in_a_limited_child(tmp_path: Path, call: Call) -> None:
