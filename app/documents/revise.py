@@ -21,7 +21,11 @@ REVISABLE = (State.CHANGES_REQUESTED, State.AWAITING_AGREEMENT)
 
 
 def revise(document_id: int, *, fields: dict[str, str], note: str, actor: str) -> Document:
-    """Make a new version from the current one with changed fields, and send it to everyone."""
+    """Make a new version from the current one with changed fields, and send it to everyone.
+
+    A version that changes nothing needs a note saying why it is sent again (after a change request
+    the author may decide to change nothing, and say why).
+    """
     try:
         note = clean_line(note, "note", max_length=500)
     except InputInvalid as exc:
@@ -35,6 +39,9 @@ def revise(document_id: int, *, fields: dict[str, str], note: str, actor: str) -
         merged.update(current.fields["terms"])
         merged.update(fields)
         resolved = resolve_fields(kind(document.kind), merged, profile_for(document.trust), date.today())
+        if resolved == current.fields and not note:  # it would send everyone the same document again
+            raise FieldError([f"note: nothing differs from version {current.number}: change what needs changing, "
+                              "or say here why you are sending it again"])
         current.superseded_at = utcnow()
         revoke_open_links(current)
         version = DocumentVersion(number=current.number + 1, fields=resolved, note=note or None)

@@ -231,7 +231,7 @@ def revise_submit(document_id: int) -> Any:
         refused = access.creation_problem(current_user, str(fields.get("school", found.school)))
         if refused:
             raise FieldError([refused])
-        revise_document(found.id, fields=fields, note=note or "Revised", actor=current_user.label)
+        revise_document(found.id, fields=fields, note=note, actor=current_user.label)
     except FieldError as exc:
         return form_page("staff/revise.html", spec, profile, request.form, errors_for(exc), offer, document=found,
                          request_reason=change_request(found), status=400)

@@ -72,7 +72,7 @@ ACCESS: dict[str, dict[tuple[str, str], tuple[int, ...]]] = {
         ("GET", "/staff/create/contract"):                              (200, 200, 200, 403, 403, 200, 302),
         ("GET", "/staff/settings"):                                     (200, 403, 403, 403, 403, 200, 302),
         ("GET", "/staff/documents/{document}/revise"):                  (200, 200, 404, 403, 404, 404, 302),
-        # A revision with no fields changed is still a new version, sent with new links.
+        # A revision with no fields changed is sent again only with a note saying why (the posts carry one).
         ("POST", "/staff/documents/{document}/revise"):                 (303, 303, 404, 403, 404, 404, 400),
         ("POST", "/staff/documents/{document}/versions/1/download"):    (200, 200, 404, 200, 404, 404, 400),
         ("GET", "/staff/documents/{document}/resend/{party}"):          (200, 200, 404, 403, 404, 404, 302),
@@ -186,7 +186,7 @@ def test_each_person_reaches_only_what_they_may(app, client, mailbox, everything
             if response.status_code == 302:  # a redirect is only ever to sign in
                 assert "/staff/sign-in" in response.headers["Location"], path
         else:
-            response = client.post(path, data={**token, "which": "draft", "reason": "test"})
+            response = client.post(path, data={**token, "which": "draft", "reason": "test", "note": "test"})
         got[method, template], expected[method, template] = response.status_code, statuses[column]
     assert got == expected, [(route, got[route], expected[route]) for route in got if got[route] != expected[route]]
 

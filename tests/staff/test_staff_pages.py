@@ -153,3 +153,36 @@ def test_verify_names_the_record_only_to_staff_who_may_see_it(app, runner, clien
     sign_in(client, mailbox, "lead@oakfield.example.org")
     staff = check(client)
     assert "Sam Patel" in staff and "Alex Morgan" in staff and "CS-000001" in staff
+
+
+def test_a_revision_that_changes_nothing_asks_for_a_note_and_sends_nothing(app, client, runner, mailbox, lead):
+    """Sending everyone the same document again, with new links, needs a reason; with one it is sent."""
+    created = runner.invoke(args=["contract", "create", "--trust", "heart-of-mercia", "--supervisor", "Alex Morgan <alex@example.org>",
+                                  "--supervisee", "Sam Patel <sam@example.org>", "--set", "school=Oakfield Primary School"])
+    document_id = int(created.output.split()[-1])
+    form = client.get(f"/staff/documents/{document_id}/revise")
+    fields = dict(re.findall(r'name="(term-[a-z_]+)"[^>]*>([^<]*)</textarea>', form.text))
+    data = {"csrf_token": csrf(form.text), "note": "", "school": "Oakfield Primary School", **fields}
+    sent_before = len(mailbox.messages)
+    refused = client.post(f"/staff/documents/{document_id}/revise", data=data)
+    assert refused.status_code == 400
+    assert "nothing differs from version 1" in refused.text and "Error:" in refused.text
+    assert len(mailbox.messages) == sent_before
+    assert _current_version(app, document_id) == 1
+    again = client.post(f"/staff/documents/{document_id}/revise", data={**data, "note": "The first email went to spam"})
+    assert again.status_code == 303
+    assert _current_version(app, document_id) == 2
+    assert "Why it was revised: The first email went to spam" in \
+        mailbox.to("sam@example.org", "Please read")[-1].get_body().get_content()
+
+
+def _current_version(app, document_id: int) -> int:
+    from app.documents.models import Document
+    from app.extensions import db
+
+    with app.app_context():
+        found = db.session.get(Document, document_id)
+        assert found is not None
+        number = found.current_version
+        db.session.rollback()
+        return number
