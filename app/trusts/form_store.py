@@ -100,13 +100,22 @@ def form_in_use(trust: Trust, kind: str) -> FormInUse:
 
 
 def bundled_path_of(trust: Trust, kind: str, sha256: str) -> str | None:
-    """Return the bundled form of a kind with these contents (the profile's, the generic, any other), or None."""
-    candidates = [trust.bundled_form(kind), generic_form(kind), *(f"forms/{s}/{kind}.docx" for s in bundled_forms(kind))]
-    for relative in dict.fromkeys(candidates):
-        path = templates_dir() / relative
-        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
-            return relative
-    return None
+    """Return the bundled form of a kind with these contents (the profile's, the generic, any other), or None.
+
+    What Countersign ships is looked up in its manifest, by SHA-256; only a profile's own file in the
+    checkout, which the manifest does not list, is read.
+    """
+    profile_path = trust.bundled_form(kind)
+    shipped = [f"forms/{name}/{kind}.docx" for name in bundled_forms(kind)
+               if bundled_manifest().get(f"{name}/{kind}.docx") == sha256]
+    if profile_path in shipped or (not shipped and _file_sha256(profile_path) == sha256):
+        return profile_path
+    return shipped[0] if shipped else None
+
+
+def _file_sha256(relative: str) -> str | None:
+    path = templates_dir() / relative
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
 def versions(trust: Trust, kind: str) -> list[TrustForm]:
