@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,18 +14,13 @@ from ..kinds import kind, record_sections
 from ..rendering import Evidence, EvidenceParty, uk_time
 from .actions import open_actions_for
 from .models import Answer, Decision, Document, DocumentVersion, Link, LinkPurpose, Party
-from .queries import latest_of_pair
+from .queries import latest_of_pair, long_date
 from .states import State
 
 UNKNOWN = "—"
 UK = ZoneInfo("Europe/London")
 
 
-def long_date(value: date | datetime | str) -> str:
-    """Format a date as the forms print it: 23 November 2026."""
-    if isinstance(value, str):
-        value = date.fromisoformat(value)
-    return f"{value.day} {value:%B %Y}"
 
 
 def page_time(value: datetime) -> str:

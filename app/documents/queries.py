@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -17,6 +18,8 @@ from ..kinds import KINDS, kind
 from ..offers import label_of
 from .models import Answer, Decision, Document, DocumentVersion, Link, LinkPurpose, Party
 from .states import State
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # how dates are kept in a version's fields
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ def fields_changed(document: Document, before: dict[str, Any], after: dict[str, 
             for term in sorted(set(before["terms"]) | set(after["terms"])):
                 old, new = before["terms"].get(term, ""), after["terms"].get(term, "")
                 if old != new:
-                    diff.append((label_of(spec, profile, term), str(old), str(new)))
+                    diff.append((label_of(spec, profile, term), shown(old), shown(new)))
         elif before.get(key) != after.get(key):
             diff.append((label_of(spec, profile, key), shown(before.get(key)), shown(after.get(key))))
     return diff
@@ -116,10 +119,19 @@ def has_seen(party: Party, version: DocumentVersion) -> bool:
     ) is not None
 
 
+def long_date(value: date | datetime | str) -> str:
+    """Format a date as the forms print it: 23 November 2026."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return f"{value.day} {value:%B %Y}"
+
+
 def shown(value: Any) -> str:
-    """Return a field's value as one line of text."""
+    """Return a field's value as one line of text, a date as the forms print it (1 December 2026)."""
     if isinstance(value, list):
         return "; ".join(", ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item) for item in value)
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return long_date(value)
     return "" if value is None else str(value)
 
 

@@ -168,3 +168,24 @@ def test_documents_show_names_the_contract_each_replaces_or_is_replaced_by(app, 
         db.session.commit()
     assert f"replaced by: CS-{second:06d}" in runner.invoke(args=["documents", "show", str(first)]).output
     assert f"replaces: CS-{first:06d}" in runner.invoke(args=["documents", "show", str(second)]).output
+
+
+def test_a_reissues_email_says_it_is_this_years_review_and_lists_what_changed_by_label(
+    app, runner, client, mailbox, trusts, wait
+):
+    first = create_contract(runner, "--set", f"venue={VENUE}")
+    seal_by_mail(app, client, mailbox, wait, first)
+    change_trust_default(app, "frequency", NEW_FREQUENCY)
+    set_review_date(app, first, date.today())
+    new_id(reissue(runner, str(first)))
+    assert wait(lambda: len(mailbox.to("sam@example.org", "annual review")) == 1)
+    message = mailbox.to("sam@example.org", "annual review")[0]
+    assert "(this year's annual review)" in message["Subject"]
+    body = message.get_body().get_content()
+    assert "It is time for this year's annual review of your supervision contract." in body
+    assert f"It replaces last year's contract, CS-{first:06d}." in body
+    assert "What changed from last year's contract:" in body
+    assert f"this year: {NEW_FREQUENCY}" in body
+    assert f"last year: {date.today().day} {date.today():%B %Y}" in body  # a date as the forms print it
+    assert "  frequency\n" not in body and "  review_date\n" not in body  # labels, not internal names
+    assert VENUE not in body  # the venue carried over unchanged
