@@ -177,7 +177,7 @@ def test_a_reissues_email_says_it_is_this_years_review_and_lists_what_changed_by
     seal_by_mail(app, client, mailbox, wait, first)
     change_trust_default(app, "frequency", NEW_FREQUENCY)
     set_review_date(app, first, date.today())
-    new_id(reissue(runner, str(first)))
+    second = new_id(reissue(runner, str(first)))
     assert wait(lambda: len(mailbox.to("sam@example.org", "annual review")) == 1)
     message = mailbox.to("sam@example.org", "annual review")[0]
     assert "(this year's annual review)" in message["Subject"]
@@ -189,3 +189,14 @@ def test_a_reissues_email_says_it_is_this_years_review_and_lists_what_changed_by
     assert f"last year: {date.today().day} {date.today():%B %Y}" in body  # a date as the forms print it
     assert "  frequency\n" not in body and "  review_date\n" not in body  # labels, not internal names
     assert VENUE not in body  # the venue carried over unchanged
+
+    # The staff page of the reissue lists the same changes, by the same labels.
+    from ..staff.test_access import sign_in
+
+    admin = "admin@hom.example.org"
+    runner.invoke(args=["users", "create", admin, "--name", "Morgan Admin", "--role", "admin", "--trust", "heart-of-mercia"])
+    sign_in(client, mailbox, admin)
+    page = client.get(f"/staff/documents/{second}").text
+    assert f"This is this year's annual review of CS-{first:06d}." in page
+    assert "<td class=\"govuk-table__cell\">Frequency</td>" in page and NEW_FREQUENCY in page
+    assert ">frequency<" not in page
