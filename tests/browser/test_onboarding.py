@@ -103,13 +103,14 @@ def upload_form(page: Any, kind_link: str, name: str, data: bytes) -> None:
     page.get_by_role("button", name="Check the form").click()
 
 
-def agree_from_email(new_page: Any, mailbox: Any, person: tuple[str, str]) -> None:
-    """The person opens the link in their email, ticks the trust's own statement, types their name and agrees."""
+def agree_from_email(new_page: Any, mailbox: Any, person: tuple[str, str], document: str = COMPACT,
+                     statement: str = STATEMENT) -> None:
+    """The person opens the newest link in their email, ticks the statement, types their name and agrees."""
     name, email = person
     page = new_page()
     page.goto(mailbox.link(mailbox.to(email, "Please read and agree")[-1]))
-    expect(heading(page)).to_contain_text(COMPACT)
-    page.get_by_label(STATEMENT).check()
+    expect(heading(page)).to_contain_text(document)
+    page.get_by_label(statement).check()
     page.get_by_label("Type your full name").fill(name)
     page.get_by_role("button", name="Agree", exact=True).click()
     expect(heading(page)).to_have_text(re.compile("You have agreed"))
@@ -221,11 +222,11 @@ def test_a_new_trust_is_onboarded_through_the_web(
     agree_from_email(new_page, mailbox, SUPERVISEE)
     agree_from_email(new_page, mailbox, SUPERVISOR)
 
-    def sealed() -> bool:
-        page.goto(contract_url)
+    def sealed(url: str) -> bool:
+        page.goto(url)
         return page.get_by_role("button", name=re.compile("^Download sealed PDF")).count() > 0
 
-    assert wait(sealed, timeout=120, interval=0.5), "the compact was never sealed"
+    assert wait(lambda: sealed(contract_url), timeout=120, interval=0.5), "the compact was never sealed"
     evidence = pdf_text(download(page, re.compile("^Download sealed PDF"), tmp_path))
     assert COMPACT in evidence and "Clause 3. What is said stays between us" in evidence
     assert STATEMENT in evidence, "the sealed PDF does not record the statement the parties agreed to"
@@ -247,8 +248,15 @@ def test_a_new_trust_is_onboarded_through_the_web(
     expect(page.get_by_role("img", name=re.compile(r"^Page 1 of \d+ of the preview$"))).to_be_visible()
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_text("has been created and sent.")).to_be_visible()
+    record_url = page.url
     record = pdf_text(download(page, re.compile("^Download PDF as sent"), tmp_path))
     assert re.search(r"Wellbeing .*Talked about the weight.* Action: Book a half day of respite", record), record
+    # Both agree the record from their emails too, to the record's own statement; it is sealed with its action.
+    for person in (SUPERVISEE, SUPERVISOR):
+        agree_from_email(new_page, mailbox, person, "Supervision record", "I agree this is an accurate record of the session")
+    assert wait(lambda: sealed(record_url), timeout=120, interval=0.5), "the record was never sealed"
+    sealed_record = pdf_text(download(page, re.compile("^Download sealed PDF"), tmp_path))
+    assert re.search(r"Wellbeing .*Talked about the weight.* Action: Book a half day of respite", sealed_record)
 
     # A second version of the compact, then the first restored: the page shows version 1 in use.
     # The Forms page calls the contract by the trust's name for it now.
