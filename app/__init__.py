@@ -43,6 +43,7 @@ FEATURES = (
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application."""
     app = Flask(__name__)
+    app.extensions[config.FACTORY] = create_app
     config.load_config(app, test_config)
     app.config.update(
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,

@@ -13,6 +13,8 @@ from typing import Any
 from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# app.extensions[FACTORY] is the factory that built the app: what builds it again in a child process.
+FACTORY = "countersign.factory"
 
 DEFAULTS: dict[str, Any] = {
     # Where the database, outbox, stored documents and the embedded seal key live.
@@ -43,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_THREADS": 2,
     # ...or at once, inside the request or command that queued them (the test suite sets this).
     "JOBS_INLINE": False,
+    # Without a broker, a bulk reissue of many contracts runs in this many processes of its own, which
+    # convert on this process's pool (0: one per conversion process, and one more; 1: threads here).
+    "REISSUE_PROCESSES": 0,
     # Address of the host's conversion service (`flask conversion serve`), e.g. http://127.0.0.1:2003;
     # empty converts in this process with its own pool of LibreOffice processes.
     "CONVERSION_URL": None,

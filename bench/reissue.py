@@ -5,17 +5,20 @@ Run: .venv/bin/python bench/reissue.py [--count 1000] [--serial 50] [--database 
 The database must be the benchmark's own: its schema is dropped and rebuilt. One contract is made
 and sealed through the real pipeline; `--count` + 2 × `--serial` copies of it are written straight into
 the database as sealed contracts due for review. `--serial` of them are reissued one at a time
-(the baseline, run before and again after, averaged), and `--count` with `reissue_many` — one more
-at once than there are conversion processes — exactly as `flask reviews reissue --all-due` does, in the embedded default (no broker;
-the process's own pool of one LibreOffice per core, or with `--service` the host's conversion
-service). Prints the total, seconds per contract, where each contract's time goes (render, convert,
-email, the rest: database and audit), the speed-up over one at a time, and process memory.
+(the baseline, run before and again after, averaged), and `--count` with `reissue_many` exactly as
+`flask reviews reissue --all-due` does in the embedded default (no broker): in processes of its own,
+one more than there are conversion processes (`REISSUE_PROCESSES`), converting on this process's pool
+of one LibreOffice per core (or with `--service` on the host's conversion service); `--threads N`
+runs it in N threads of this process instead. Prints the total, seconds per contract, where each
+contract's time goes (render, convert, email, the rest: database and audit; in the run's own
+processes only the conversions are timed, here), the speed-up over one at a time, and memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import tempfile
 import threading
 import time
@@ -108,6 +111,78 @@ class TimedConverter:
         return self._converter.concurrency
 
 
+class Watch:
+    """During a run: the largest resident memory of this process and its children, and where the CPU went.
+
+    CPU seconds are summed per kind of process (this one, the run's own, LibreOffice, PostgreSQL's),
+    from samples of every process seen, and the whole machine's busy share of its cores.
+    """
+
+    def __init__(self, pid: int, every: float = 0.5) -> None:
+        self._pid, self._every = pid, every
+        self._stop = threading.Event()
+        self.peak, self.memory = 0, "not sampled"
+        self._cpu: dict[int, tuple[str, float, float]] = {}  # pid: (kind, first seen, last seen)
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> Watch:
+        self._machine = psutil.cpu_times()
+        self._read_cpu()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._read_cpu()
+        after = psutil.cpu_times()
+        self.busy_seconds = sum(after) - after.idle - (sum(self._machine) - self._machine.idle)
+        self.busy = self.busy_seconds / max(1e-9, sum(after) - sum(self._machine))
+
+    def cpu_line(self, contracts: int) -> str:
+        """CPU per contract by kind of process, and how busy the machine's cores were."""
+        kinds: dict[str, float] = defaultdict(float)
+        for kind, first, last in self._cpu.values():
+            kinds[kind] += last - first
+        parts = ", ".join(f"{kind} {seconds / contracts * 1000:.0f} ms" for kind, seconds in sorted(kinds.items()))
+        others = max(0.0, self.busy_seconds - sum(kinds.values()))
+        return (f"  CPU per contract: {parts}; in all {sum(kinds.values()) / contracts * 1000:.0f} ms; "
+                f"the machine's {os.cpu_count()} cores were {self.busy:.0%} busy "
+                f"({others:.1f} s of it other programs': on a quiet machine, near 0)")
+
+    def _kind(self, process: psutil.Process) -> str:
+        name = process.name()
+        if process.pid == self._pid:
+            return "this process"
+        if name.startswith("postgres"):
+            return "PostgreSQL"
+        if "soffice" in name or "oosplash" in name:
+            return "LibreOffice"
+        return "the run's processes"
+
+    def _read_cpu(self) -> None:
+        top = psutil.Process(self._pid)
+        candidates = [top, *top.children(recursive=True),
+                      *(p for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("postgres"))]
+        for process in candidates:
+            try:
+                times = process.cpu_times()
+                used = times.user + times.system
+                kind = self._kind(process)
+            except psutil.NoSuchProcess:
+                continue
+            first = self._cpu.get(process.pid, (kind, used, used))[1]
+            self._cpu[process.pid] = (kind, first, used)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self._every):
+            self._read_cpu()
+            line = rss_report("this process, the run's processes and LibreOffice", self._pid)
+            total = sum(int(n) for n in re.findall(r"(\d+) MiB", line))
+            if total > self.peak:
+                self.peak, self.memory = total, line
+
+
 def seal_one(app: Any) -> int:
     """A contract made and sealed through the real pipeline (inline), to copy."""
     with app.app_context():
@@ -148,10 +223,10 @@ def copies(template_id: int, count: int) -> list[int]:
     return [d.id for d in made]
 
 
-def run(ids: list[int], threads: int, timings: Timings) -> tuple[float, dict[str, float]]:
+def run(ids: list[int], timings: Timings, **parallel: int | None) -> tuple[float, dict[str, float]]:
     timings.reset()
     began = time.perf_counter()
-    results = reissue_many(ids, actor="benchmark", threads=threads)
+    results = reissue_many(ids, actor="benchmark", **parallel)
     took = time.perf_counter() - began
     failed = [r for r in results if r.outcome is not Outcome.REISSUED]
     if failed:
@@ -163,11 +238,16 @@ def run(ids: list[int], threads: int, timings: Timings) -> tuple[float, dict[str
     return took, timings.reset()
 
 
-def report(label: str, count: int, took: float, steps: dict[str, float], threads: int) -> None:
+def report(label: str, count: int, took: float, steps: dict[str, float], at_once: str) -> None:
     per = took / count
+    if "render" not in steps:  # the run's own processes: only the conversions, on this process's pool, are seen
+        print(f"{label}: {count} contracts in {took:.1f} s = {per * 1000:.0f} ms each ({at_once}); "
+              f"per contract, converting {steps.get('convert', 0) / count * 1000:.0f} ms (summed over the pool)")
+        return
     parts = ", ".join(f"{step} {steps.get(step, 0) / count * 1000:.0f} ms" for step in ("render", "convert", "email"))
     busy = sum(steps.get(step, 0) for step in ("render", "convert", "email"))
-    print(f"{label}: {count} contracts in {took:.1f} s = {per * 1000:.0f} ms each ({threads} at a time); "
+    threads = int(at_once.split()[0])
+    print(f"{label}: {count} contracts in {took:.1f} s = {per * 1000:.0f} ms each ({at_once}); "
           f"per contract, summed over threads: {parts}, the rest (database, audit) "
           f"{max(0.0, took * threads - busy) / count * 1000:.0f} ms")
 
@@ -180,7 +260,10 @@ def main() -> None:
     parser.add_argument("--database", default=DEFAULT_DATABASE, help="the benchmark's own PostgreSQL database (emptied)")
     parser.add_argument("--service", action="store_true", help="convert through `flask conversion serve`")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="LibreOffice processes")
-    parser.add_argument("--threads", type=int, default=None, help="reissues at once [default: reissue_many's]")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="reissue in this many threads of this process [default: reissue_many's processes]")
+    parser.add_argument("--reissue-processes", type=int, default=None,
+                        help="reissue in this many processes of its own [default: REISSUE_PROCESSES's]")
     args = parser.parse_args()
 
     output = Path(tempfile.mkdtemp(prefix="countersign-reissue-"))
@@ -216,16 +299,27 @@ def main() -> None:
                   f"(PostgreSQL; {'the conversion service' if service else 'this process’s pool'} of "
                   f"{converter.concurrency} LibreOffice processes; {os.cpu_count()} cores)")
             # The baseline runs before and after, so a change in the machine's load shows, and averages out.
-            before, before_steps = run(serial_ids, 1, timings)
-            report("one at a time, before", args.serial, before, before_steps, 1)
-            threads = args.threads or parallelism()
+            with Watch(os.getpid()) as watch:
+                before, before_steps = run(serial_ids, timings, threads=1)
+            report("one at a time, before", args.serial, before, before_steps, "1 at a time")
+            print(watch.cpu_line(args.serial))
+            if args.threads:
+                parallel, at_once = {"threads": args.threads}, f"{args.threads} threads here"
+            else:
+                children = args.reissue_processes or app.config["REISSUE_PROCESSES"] or parallelism()
+                parallel, at_once = {"processes": children}, f"{children} processes of its own"
             timed.reset()
-            bulk, bulk_steps = run(bulk_ids, threads, timings)
-            report("in parallel          ", args.count, bulk, bulk_steps, threads)
+            with Watch(os.getpid()) as watch:
+                bulk, bulk_steps = run(bulk_ids, timings, **parallel)
+            report("in parallel          ", args.count, bulk, bulk_steps, at_once)
+            print(f"  memory during the run, at its peak: {watch.memory}")
+            print(watch.cpu_line(args.count))
             most, overlapped = timed.reset()
             print(f"  conversions at once: at most {most}; two or more at once {overlapped / bulk:.0%} of the time")
-            after, after_steps = run(after_ids, 1, timings)
-            report("one at a time, after ", args.serial, after, after_steps, 1)
+            with Watch(os.getpid()) as watch:
+                after, after_steps = run(after_ids, timings, threads=1)
+            report("one at a time, after ", args.serial, after, after_steps, "1 at a time")
+            print(watch.cpu_line(args.serial))
         serial = (before + after) / 2
         speedup = (serial / args.serial) / (bulk / args.count)
         print(f"total for {args.count}: {bulk:.1f} s; speed-up over one at a time: {speedup:.2f}x "

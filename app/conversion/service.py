@@ -14,11 +14,14 @@ import threading
 import time
 import xmlrpc.client
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
 from .errors import ConversionError, ConversionUnavailable
 from .pool import ConverterPool
+
+if TYPE_CHECKING:
+    from . import Converter
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +47,16 @@ class _Handler(SimpleXMLRPCRequestHandler):
 
 
 class ConversionServer(socketserver.ThreadingMixIn, SimpleXMLRPCServer):
-    """Serve convert() and info() on a thread per call; the pool lets `size` convert at once."""
+    """Serve convert() and info() on a thread per call; the pool lets `size` convert at once.
+
+    The pool may be any converter in this process: a bulk reissue serves its own pool to the
+    processes it starts.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, pool: ConverterPool, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, pool: ConverterPool | Converter, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__((host, port), requestHandler=_Handler, allow_none=True, logRequests=False)
         self.pool = pool
         self.register_function(self.convert, "convert")
@@ -75,7 +82,8 @@ class ConversionServer(socketserver.ThreadingMixIn, SimpleXMLRPCServer):
 
     def info(self) -> dict[str, Any]:
         """The service's size and its LibreOffice process ids (for health checks)."""
-        return {"processes": self.pool.size, "pids": {str(k): v for k, v in self.pool.worker_pids().items()}}
+        pids = self.pool.worker_pids() if isinstance(self.pool, ConverterPool) else {}
+        return {"processes": self.pool.concurrency, "pids": {str(k): v for k, v in pids.items()}}
 
 
 def serve(pool: ConverterPool, host: str, port: int, ready: threading.Event | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -35,8 +36,13 @@ def create_document(
     today: date | None = None,
     created_by_id: int | None = None,
     previous_document_id: int | None = None,
+    also: Callable[[Document], None] | None = None,
 ) -> Document:
-    """Create a document and either send its questions (an audit) or prepare it after commit."""
+    """Create a document and either send its questions (an audit) or prepare it after commit.
+
+    also(document) runs in the same transaction once the document has its id (a reissue records
+    itself against the contract it replaces there, so neither is ever kept without the other).
+    """
     spec = kind(kind_name)
     trust = db.session.scalar(select(Trust).where(Trust.slug == trust_slug))
     if trust is None:
@@ -66,6 +72,8 @@ def create_document(
                 "overrides": sorted(k for k in fields if k in terms_of(profile_for(trust, resolved.get("school")))),
             },
         )
+        if also is not None:
+            also(document)
         if spec.answered_online:
             for party in document.parties:
                 if party.role in spec.agreed_by:

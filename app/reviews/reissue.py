@@ -10,7 +10,6 @@ from sqlalchemy import select
 from .. import audit
 from ..audit import EventType
 from ..audit.models import AuditEvent
-from ..db import transaction
 from ..documents.create import create_document
 from ..documents.models import Document
 from ..documents.people import Person
@@ -103,6 +102,15 @@ def reissue(
             raise NotAllowed(f"{old.reference} is {old.state}: only a sealed contract can be reissued")
         fields, kept = reissue_fields(old, today)
         supervisor = next((p for p in old.parties if p.role == "supervisor"), None)
+
+        def record_reissue(new: Document) -> None:
+            audit.record(
+                EventType.REISSUED,
+                document_id=document_id,
+                actor=actor,
+                details={"reissue": new.id, "reissue_reference": new.reference, "overrides": kept},
+            )
+
         new = create_document(
             trust_slug=old.trust.slug,
             kind_name=old.kind,
@@ -113,17 +121,11 @@ def reissue(
             today=today,
             created_by_id=created_by_id,
             previous_document_id=old.id,
-        )  # commits, which releases the lock
+            also=record_reissue,
+        )  # commits both, which releases the lock
     except BaseException:
         db.session.rollback()
         raise
-    with transaction():
-        audit.record(
-            EventType.REISSUED,
-            document_id=document_id,
-            actor=actor,
-            details={"reissue": new.id, "reissue_reference": new.reference, "overrides": kept},
-        )
     return new
 
 
