@@ -7,13 +7,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..extensions import db
-from ..kinds import kind
 from ..mail import queue_email
-from ..offers import field_changes, label_of
 from ..trusts.wording import wording_for
 from .context import long_date
 from .models import Document, DocumentVersion, Link, Party
-from .queries import changes_since_seen, has_seen, shown
+from .queries import changes_since_seen, fields_changed, has_seen
 
 # The kind under which emails refer to a personal link row (see app.mail.links).
 LINK_KIND = "document_link"
@@ -60,12 +58,8 @@ def email_link(link: Link, template: str, **extra: Any) -> None:
         previous = db.session.get(Document, document.previous_document_id)
         if previous is not None:
             template = "reissue_request"
-            spec, profile = kind(document.kind), document.trust.profile
-            extra |= {
-                "previous_reference": previous.reference,
-                "changes": [(label_of(spec, profile, name), shown(old), shown(new))
-                            for name, old, new in field_changes(spec, previous.version.fields, version.fields)],
-            }
+            extra |= {"previous_reference": previous.reference,
+                      "changes": fields_changed(document, previous.version.fields, version.fields)}
     opening = "answer_reminder" if template == "reminder" and extra.get("purpose") == "answer" else template
     context = email_context(document, version, party, expires=link.expires_at, **extra)
     queue_email(

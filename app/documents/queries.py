@@ -14,8 +14,8 @@ from ..audit.models import AuditEvent
 from ..db import utcnow
 from ..extensions import db
 from ..inputs import has_control
-from ..kinds import KINDS, kind
-from ..offers import label_of
+from ..kinds import KINDS, Kind, kind
+from ..offers import field_changes, label_of
 from .models import Answer, Decision, Document, DocumentVersion, Link, LinkPurpose, Party
 from .states import State
 
@@ -71,17 +71,17 @@ def version_changes(document: Document) -> list[tuple[int, list[tuple[str, str, 
 
 def fields_changed(document: Document, before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str, str]]:
     """Return (label, old, new) as text for each field and term that differs between two versions' fields."""
-    spec, profile = kind(document.kind), document.trust.profile
-    diff = []
-    for key in sorted(set(before) | set(after)):
-        if key == "terms":
-            for term in sorted(set(before["terms"]) | set(after["terms"])):
-                old, new = before["terms"].get(term, ""), after["terms"].get(term, "")
-                if old != new:
-                    diff.append((label_of(spec, profile, term), shown(old), shown(new)))
-        elif before.get(key) != after.get(key):
-            diff.append((label_of(spec, profile, key), shown(before.get(key)), shown(after.get(key))))
-    return diff
+    return changes_by_label(kind(document.kind), document.trust.profile, before, after)
+
+
+def changes_by_label(
+    spec: Kind, profile: dict[str, Any], before: dict[str, Any], after: dict[str, Any]
+) -> list[tuple[str, str, str]]:
+    """Return (label, old, new) as a person reads them: each field that differs in the form's order, then each term.
+
+    Every list of what changed (emails, the staff pages, the signing page) is made here.
+    """
+    return [(label_of(spec, profile, name), shown(old), shown(new)) for name, old, new in field_changes(spec, before, after)]
 
 
 def changes_since_seen(party: Party, version: DocumentVersion) -> tuple[int | None, list[tuple[str, str, str]]]:

@@ -13,12 +13,12 @@ from ..audit.models import AuditEvent
 from ..documents.create import create_document
 from ..documents.models import Document
 from ..documents.people import Person
-from ..documents.queries import shown, successor_of
+from ..documents.queries import fields_changed, successor_of
 from ..documents.records import NotAllowed, get_document, locked_document
 from ..documents.states import State
 from ..extensions import db
 from ..kinds import CONTRACT_KINDS, kind, terms_of
-from ..offers import field_changes, label_of
+from ..offers import field_changes
 from ..trusts.schools import profile_for
 
 # Fields a reissue never carries over: it is agreed today and the kind computes the review date.
@@ -141,5 +141,7 @@ def reissue_changes(document_id: int) -> list[tuple[str, Any, Any]]:
 def labelled_changes(document_id: int) -> list[tuple[str, str, str]]:
     """Return (label, old, new) as text for each change a reissue makes, as a person reads it."""
     document = get_document(document_id)
-    spec, profile = kind(document.kind), document.trust.profile
-    return [(label_of(spec, profile, name), shown(old), shown(new)) for name, old, new in reissue_changes(document_id)]
+    if document.previous_document_id is None:
+        return []
+    previous = get_document(document.previous_document_id)
+    return fields_changed(document, previous.version.fields, document.version.fields)

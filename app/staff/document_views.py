@@ -16,15 +16,13 @@ from ..documents.models import Document
 from ..documents.queries import (
     Search,
     change_request,
+    changes_by_label,
     party_statuses,
     schools_in,
     search,
     successor_of,
     timeline,
     version_changes,
-)
-from ..documents.queries import (
-    shown as shown_value,
 )
 from ..documents.records import NotAllowed, form_made_from, get_document
 from ..documents.revise import REVISABLE
@@ -33,7 +31,6 @@ from ..documents.revise import revise as revise_document
 from ..documents.states import InvalidTransition, State
 from ..inputs import lines_allowed
 from ..kinds import CONTRACT_KINDS, KINDS, FieldError, kind, resolve_fields
-from ..offers import field_changes, label_of
 from ..reviews.reissue import labelled_changes, reissue_fields
 from ..reviews.reissue import reissue as reissue_contract
 from ..trusts.form_use import offer_for
@@ -156,8 +153,7 @@ def reissue_confirm(document_id: int) -> str:
     spec, profile = kind(found.kind), found.trust.profile
     fields, _kept = reissue_fields(found, date.today())
     resolved = resolve_fields(spec, fields, profile_for(found.trust), date.today())
-    changes = [(label_of(spec, profile, name), shown_value(old), shown_value(new))
-               for name, old, new in field_changes(spec, found.version.fields, resolved)]
+    changes = changes_by_label(spec, profile, found.version.fields, resolved)
     return render_template(
         "staff/confirm.html", document=found, heading="Reissue for this year's annual review?",
         emailed=list(found.parties), changes=changes,
