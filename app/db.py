@@ -21,6 +21,7 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 _AFTER_COMMIT = "countersign.after_commit"
+_AUTOCOMMIT_READ = "countersign.autocommit_read"  # on a connection's info: its current transaction is a read in autocommit
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The statements that change something, and the table each names (quoted or not, any schema).
 _WRITE = re.compile(
@@ -80,7 +81,8 @@ def transaction() -> Iterator[None]:
 
 @contextmanager
 def writes_during_read(*tables: str) -> Iterator[None]:
-    """Let a GET or HEAD request write these tables (and only these) inside the block."""
+    """Let a GET or HEAD request write these tables (and only these) inside the block, in a real transaction."""
+    _end_autocommit_read()
     token = _writable_during_read.set(_writable_during_read.get() | {t.lower() for t in tables})
     try:
         yield
@@ -118,7 +120,8 @@ def renewing(statement: Callable[[], Executable], every: float) -> Iterator[None
 
 
 def init_app(app: Flask) -> None:
-    """Refuse writes during GET and HEAD requests; end their reads with COMMIT; make SQLite serialise writers."""
+    """Refuse writes during GET and HEAD requests; end their reads with COMMIT; read in autocommit on PostgreSQL;
+    make SQLite serialise writers."""
     app.teardown_request(_end_read)
     with app.app_context():
         engines = list(db.engines.values())
@@ -126,6 +129,13 @@ def init_app(app: Flask) -> None:
         _refuse_writes_during_reads(engine)
         if engine.dialect.name == "sqlite":
             _sqlite_immediate(engine)
+        elif engine.dialect.name == "postgresql":
+            _postgresql_reads_in_autocommit(engine)
+
+
+def _reading() -> bool:
+    """Return whether this is a GET or HEAD request outside a writes_during_read block: it may only read."""
+    return has_request_context() and request.method in READ_METHODS and not _writable_during_read.get()
 
 
 def _end_read(exc: BaseException | None) -> None:
@@ -135,7 +145,8 @@ def _end_read(exc: BaseException | None) -> None:
     the same, but psycopg forgets every prepared statement on ROLLBACK: committing lets a page's
     statements stay prepared on their pooled connection, so PostgreSQL stops planning them on every
     request (1 ms of planning for the signing page's one statement, 0.2 ms to run it). A request
-    that failed, or left changed objects in the session, rolls back as before.
+    that failed, or left changed objects in the session, rolls back as before. (On PostgreSQL a read
+    runs in autocommit, see _postgresql_reads_in_autocommit: this COMMIT then sends nothing.)
     """
     if exc is not None or not has_request_context() or request.method not in READ_METHODS:
         return
@@ -146,6 +157,30 @@ def _end_read(exc: BaseException | None) -> None:
         session.commit()
     except Exception:  # the connection went away, say: the session's close still rolls back
         log.warning("could not end a read-only transaction", exc_info=True)
+
+
+def _end_autocommit_read() -> None:
+    """End a read running in autocommit, so that the writes that follow begin one real transaction."""
+    if not has_request_context() or _writable_during_read.get():
+        return  # no read in autocommit here, or already inside a block: its transaction must go on
+    session = db.session()
+    if session.in_transaction() and session.connection().info.get(_AUTOCOMMIT_READ):
+        session.commit()  # nothing is written in autocommit (see _check): this sends nothing
+
+
+def _postgresql_reads_in_autocommit(engine: Engine) -> None:
+    # A GET or HEAD only reads. Under READ COMMITTED each statement of a transaction takes its own
+    # snapshot anyway, so the same statements in autocommit see the same data, without the BEGIN and
+    # COMMIT round trips (two of a signing page's four). Every transaction decides as it begins:
+    # the writes a read may make (writes_during_read) and everything else begin a real transaction.
+    # Prepared statements survive: psycopg drops them only on a ROLLBACK it sends.
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        reading = _reading() and conn.dialect.default_isolation_level == "READ COMMITTED"
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection.autocommit != reading:
+            dbapi_connection.autocommit = reading
+        conn.info[_AUTOCOMMIT_READ] = reading
 
 
 def _refuse_writes_during_reads(engine: Engine) -> None:

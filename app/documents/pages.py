@@ -41,8 +41,24 @@ def _folder(pdf: PdfSource) -> Path:
     return Path(current_app.config["OUTPUT_DIR"]) / "cache" / "pages" / pdf.sha256
 
 
+# Page counts by SHA-256, in this process: a PDF known by its hash never changes, nor does its count, and
+# the signing page asks on every view (reading the marker file cost two system calls each time).
+_counts: dict[str, int] = {}
+COUNTS_KEPT = 10_000
+
+
 def page_count(pdf: PdfSource) -> int:
     """Return how many pages the PDF has."""
+    count = _counts.get(pdf.sha256)
+    if count is None:
+        count = _counted(pdf)
+        if len(_counts) >= COUNTS_KEPT:
+            _counts.clear()
+        _counts[pdf.sha256] = count
+    return count
+
+
+def _counted(pdf: PdfSource) -> int:
     marker = _folder(pdf) / "count"
     if marker.exists():
         return int(marker.read_text())

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, select, text
 
 from app.audit import EventType, audit_only_write, record
-from app.db import WriteDuringRead
+from app.db import WriteDuringRead, transaction
 from app.extensions import db
 from app.staff.models import User
 from app.trusts.models import Trust
@@ -133,8 +133,9 @@ def test_a_get_that_writes_fails_loudly(app, trusts):
 
 
 def test_a_read_ends_with_commit_so_its_statements_stay_prepared(app, trusts):
-    """A GET's transaction ends with COMMIT (psycopg forgets prepared statements on ROLLBACK);
-    one that changed an object in memory, or failed, still rolls back and changes nothing."""
+    """A GET's transaction ends with COMMIT (psycopg forgets prepared statements on ROLLBACK; on PostgreSQL
+    the reads run in autocommit, so it sends nothing); one that changed an object in memory, or failed,
+    still rolls back and changes nothing."""
     @app.get("/test-only/reads")
     def reads() -> str:
         return db.session.scalar(select(User.email).where(User.email == "nobody@example.org").limit(1)) or "none"
@@ -166,3 +167,65 @@ def test_a_read_ends_with_commit_so_its_statements_stay_prepared(app, trusts):
     assert client.get("/test-only/changes-in-memory").text == "changed"
     assert ends == ["rollback"]
     assert every_row(app) == before
+
+
+def test_a_read_on_postgresql_sends_no_begin_each_statement_sees_its_own_snapshot(app, trusts):
+    """On PostgreSQL a GET's statements run in autocommit: no BEGIN or COMMIT round trips, and under
+    READ COMMITTED each statement sees the data as it is when it runs, as it would inside a transaction."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite keeps its BEGIN IMMEDIATE transactions")
+
+    @app.get("/test-only/two-statements")
+    def two_statements() -> str:
+        first = db.session.scalar(text("SELECT transaction_timestamp()"))
+        second = db.session.scalar(text("SELECT transaction_timestamp() FROM pg_sleep(0.01)"))
+        return "one transaction" if first == second else "one transaction each"
+
+    sent: list[str] = []
+    with app.app_context():
+        engine = db.engine
+        connection = db.session.connection().connection.dbapi_connection
+        db.session.rollback()
+    # Pooled, the request's connection is this one: count what psycopg itself sends besides statements.
+    original = type(connection)._exec_command
+
+    def exec_command(self, command, *args, **kwargs):
+        sent.append(bytes(command).decode())
+        return original(self, command, *args, **kwargs)
+
+    type(connection)._exec_command = exec_command
+    try:
+        assert app.test_client().get("/test-only/two-statements").text == "one transaction each"
+    finally:
+        type(connection)._exec_command = original
+    assert sent == []
+
+
+def test_what_a_read_may_write_is_still_one_transaction(app, trusts):
+    """The audit rows a GET may write (a refused link's) are written in one transaction after what it read:
+    a failure half-way leaves nothing behind, and the head of the chain is locked until it commits."""
+    @app.get("/test-only/audit-then-fail")
+    def audit_then_fail() -> str:
+        assert db.session.scalar(select(Trust.name).limit(1)) is not None  # a read first, then the write
+        with audit_only_write(), transaction():
+            record(EventType.LINK_REJECTED, details={"reason": "test"})
+            if db.engine.dialect.name == "postgresql":
+                started = db.session.scalar(text("SELECT transaction_timestamp() FROM pg_sleep(0.01)"))
+                assert started == db.session.scalar(text("SELECT transaction_timestamp()"))
+            raise RuntimeError("half-way")
+
+    @app.get("/test-only/audit")
+    def audit() -> str:
+        assert db.session.scalar(select(Trust.name).limit(1)) is not None
+        with audit_only_write(), transaction():
+            record(EventType.LINK_REJECTED, details={"reason": "test"})
+        return db.session.scalar(select(Trust.name).limit(1)) or ""  # and reads again afterwards
+
+    client = app.test_client()
+    before = every_row(app)
+    with pytest.raises(RuntimeError, match="half-way"):
+        client.get("/test-only/audit-then-fail")
+    assert every_row(app) == before
+    assert client.get("/test-only/audit").status_code == 200
+    assert len(every_row(app)["audit_event"]) == len(before["audit_event"]) + 1
