@@ -16,6 +16,7 @@ from . import (
     demo,
     documents,
     governance,
+    health,
     inputs,
     jobs,
     logs,
@@ -36,7 +37,7 @@ from .logs import TOKEN_PATH
 MIGRATIONS = str(config.PROJECT_ROOT / "app" / "migrations")
 FEATURES = (
     conversion, storage, audit, mail, trusts, documents, reviews, staff, sso, governance, api, webhooks, verification,
-    sweep, demo,
+    sweep, demo, health,
 )
 
 

@@ -9,6 +9,7 @@ converting through the host's conversion service (`flask conversion serve`, 2 Li
 processes). wrk drives, at `--connections` for `--duration` seconds each, in `--rounds` interleaved rounds:
   - the signing page GET (a personal link to a prepared contract);
   - `/verify` GET, the floor: a page that does no work;
+  - `/health` GET, one `SELECT 1` through the app's database session: the ceiling of any page that reads;
   - the staff dashboard of a trust admin, with `--documents` documents seeded directly in the database.
 Then `--agreements` contracts, each agreed by its supervisee already, are agreed by their supervisor
 through gunicorn one after another (the POST that seals), timed, and waited on until sealed.
@@ -241,6 +242,9 @@ def main() -> None:
         sign_path = urllib.parse.urlsplit(seeded["sign"]).path
         pages = [
             ("/verify GET (floor)", base + "/verify", []),
+            # The health check asks the database one trivial question: no page that reads the
+            # database through the app's session can be faster, so it shows what the floor leaves.
+            ("/health GET (one SELECT 1)", base + "/health", []),
             ("signing page GET", base + sign_path, []),
             (f"staff dashboard GET ({seeded['total']} documents)", base + "/staff/", [f"Cookie: {seeded['cookie']}"]),
             ("  the same, recomputed on every load", uncached_base + "/staff/", [f"Cookie: {seeded['cookie']}"]),
