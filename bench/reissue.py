@@ -148,7 +148,7 @@ class Watch:
         others = max(0.0, self.busy_seconds - sum(kinds.values()))
         return (f"  CPU per contract: {parts}; in all {sum(kinds.values()) / contracts * 1000:.0f} ms; "
                 f"the machine's {os.cpu_count()} cores were {self.busy:.0%} busy "
-                f"({others:.1f} s of it other programs': on a quiet machine, near 0)")
+                f"({others:.1f} s of it not counted above: other programs, or the CPU of a process after its last sample)")
 
     def _kind(self, process: psutil.Process) -> str:
         name = process.name()
