@@ -184,7 +184,6 @@ def test_a_read_on_postgresql_sends_no_begin_each_statement_sees_its_own_snapsho
 
     sent: list[str] = []
     with app.app_context():
-        engine = db.engine
         connection = db.session.connection().connection.dbapi_connection
         db.session.rollback()
     # Pooled, the request's connection is this one: count what psycopg itself sends besides statements.
