@@ -26,6 +26,11 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     # HMAC key for audit checkpoints; kept out of the database; generated under OUTPUT_DIR on first run if unset.
     "AUDIT_CHECKPOINT_KEY": None,
+    # Key of the secrets the app reads back (webhook and OpenID client secrets), which the database
+    # holds only encrypted; keep it out of the database's backups. Generated under OUTPUT_DIR if unset.
+    "ENCRYPTION_KEY": None,
+    # Earlier encryption keys, still decrypting what was stored under them.
+    "OLD_ENCRYPTION_KEYS": [],
     # Earlier secret keys still accepted for links already sent (oldest first).
     "OLD_SECRET_KEYS": [],
     # SQLAlchemy URL; default SQLite under OUTPUT_DIR.
@@ -133,6 +138,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = stored_secret(output / "secret_key")
     if not app.config["AUDIT_CHECKPOINT_KEY"]:
         app.config["AUDIT_CHECKPOINT_KEY"] = stored_secret(output / "audit_checkpoint_key")
+    if not app.config["ENCRYPTION_KEY"]:
+        app.config["ENCRYPTION_KEY"] = stored_secret(output / "encryption_key")
     url = app.config["DATABASE_URL"] or f"sqlite:///{output / 'countersign.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     # Parameters are record content (reasons, names, emails, addresses): never in logs or errors.

@@ -182,6 +182,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Contro
         "OUTPUT_DIR": str(tmp_path_factory.mktemp("output")),
         "TSA_TRUST_ROOTS": [str(roots)],
         "SECRET_KEY": "test-secret-key-0123456789",
+        "ENCRYPTION_KEY": "test-encryption-key-0123456789",
         "BASE_URL": "http://countersign.test",
         "MAIL_BACKEND": "smtp",
         "SMTP_HOST": "127.0.0.1",

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
+from ..encrypted import EncryptedText
 from ..extensions import db
 from ..trusts.models import Trust
 
@@ -24,7 +25,7 @@ class TrustSso(db.Model):  # type: ignore[name-defined]
     trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id"), unique=True)
     issuer: Mapped[str] = mapped_column(String(500))
     client_id: Mapped[str] = mapped_column(String(500))
-    client_secret: Mapped[str] = mapped_column(String(1000))
+    client_secret: Mapped[str] = mapped_column(EncryptedText)  # under ENCRYPTION_KEY
     label: Mapped[str] = mapped_column(String(100))  # "Microsoft", "Google": the button says "Sign in with …"
     # Lower-case domains whose addresses are offered this provider, and the only ones it may sign in.
     email_domains: Mapped[list[str]] = mapped_column(JSON)

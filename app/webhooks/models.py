@@ -10,6 +10,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
+from ..encrypted import EncryptedText
 from ..extensions import db
 from ..trusts.models import Trust
 
@@ -35,8 +36,8 @@ class WebhookEndpoint(db.Model):  # type: ignore[name-defined]
     url: Mapped[str] = mapped_column(String(2000))
     events: Mapped[list[str]] = mapped_column(JSON)
     # The Standard Webhooks signing secret ("whsec_" + base64). It must be read to sign, so it is
-    # kept as given; it is shown to the admin once, when the endpoint is added.
-    secret: Mapped[str] = mapped_column(String(100))
+    # kept encrypted under ENCRYPTION_KEY; it is shown to the admin once, when the endpoint is added.
+    secret: Mapped[str] = mapped_column(EncryptedText)
     state: Mapped[str] = mapped_column(String(20), default=EndpointState.ACTIVE)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
