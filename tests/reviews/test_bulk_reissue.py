@@ -6,6 +6,7 @@ convert on this process's pool: both are run here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -41,6 +42,18 @@ def two_process_app(settings: dict[str, Any], tmp_path: Path) -> Iterator[Any]:
         db.engine.dispose()
 
 
+def run_processes() -> list[psutil.Process]:
+    """This process's children started by multiprocessing's spawn: a bulk reissue's own processes."""
+    found = []
+    for child in psutil.Process().children():
+        try:  # a child may end (a LibreOffice process recycled) while it is looked at
+            if "spawn_main" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
+
 def sealed_contracts_due(app: Any, mailbox: Any, wait: Any, count: int) -> list[int]:
     """Contracts sealed through their emailed links, due for review in ten days."""
     runner, client = app.test_cli_runner(), app.test_client()
@@ -74,7 +87,7 @@ def test_a_bulk_reissue_converts_on_every_process_of_the_pool_and_is_safe_to_rer
 
     def finished(result: Any) -> None:
         seen.append(result)
-        reissuers.update(child.pid for child in psutil.Process().children() if "spawn_main" in " ".join(child.cmdline()))
+        reissuers.update(child.pid for child in run_processes())
 
     with app.app_context():
         results = reissue_many(contracts, actor="test", processes=processes, progress=finished)
@@ -111,8 +124,8 @@ def test_a_killed_reissue_process_fails_only_its_contracts_and_a_rerun_finishes_
     count = contract_count(app)
 
     def kill_a_process(_result: Any) -> None:
-        for child in psutil.Process().children():
-            if "spawn_main" in " ".join(child.cmdline()):
+        for child in run_processes():
+            with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()
 
     with app.app_context():
