@@ -50,8 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_THREADS": 2,
     # ...or at once, inside the request or command that queued them (the test suite sets this).
     "JOBS_INLINE": False,
-    # Without a broker, a bulk reissue of many contracts runs in this many processes of its own, which
-    # convert on this process's pool (0: one per conversion process, and one more; 1: threads here).
+    # Without a broker, a bulk reissue of many contracts runs in this many processes of its own, two
+    # contracts at a time in each, converting on this process's pool (0: one per conversion process; 1: threads here).
     "REISSUE_PROCESSES": 0,
     # Address of the host's conversion service (`flask conversion serve`), e.g. http://127.0.0.1:2003;
     # empty converts in this process with its own pool of LibreOffice processes.

@@ -7,7 +7,7 @@ and sealed through the real pipeline; `--count` + 2 × `--serial` copies of it a
 the database as sealed contracts due for review. `--serial` of them are reissued one at a time
 (the baseline, run before and again after, averaged), and `--count` with `reissue_many` exactly as
 `flask reviews reissue --all-due` does in the embedded default (no broker): in processes of its own,
-one more than there are conversion processes (`REISSUE_PROCESSES`), converting on this process's pool
+one per conversion process (`REISSUE_PROCESSES`), two contracts at a time in each, converting on this process's pool
 of one LibreOffice per core (or with `--service` on the host's conversion service); `--threads N`
 runs it in N threads of this process instead. Prints the total, seconds per contract, where each
 contract's time goes (render, convert, email, the rest: database and audit; in the run's own
@@ -45,7 +45,7 @@ from app.documents.models import Document, DocumentVersion, Link, Party
 from app.documents.people import Person, Request
 from app.documents.states import State
 from app.extensions import db
-from app.reviews.bulk import Outcome, parallelism, reissue_many
+from app.reviews.bulk import Outcome, default_processes, reissue_many
 
 TRUST = "heart-of-mercia"
 
@@ -306,7 +306,7 @@ def main() -> None:
             if args.threads:
                 parallel, at_once = {"threads": args.threads}, f"{args.threads} threads here"
             else:
-                children = args.reissue_processes or app.config["REISSUE_PROCESSES"] or parallelism()
+                children = args.reissue_processes or default_processes()
                 parallel, at_once = {"processes": children}, f"{children} processes of its own"
             timed.reset()
             with Watch(os.getpid()) as watch:

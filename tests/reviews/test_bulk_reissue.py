@@ -133,7 +133,8 @@ def test_a_killed_reissue_process_fails_only_its_contracts_and_a_rerun_finishes_
 
     failed = [r for r in first if r.outcome is Outcome.FAILED]
     assert failed, "no contract was lost with its process"
-    assert all(r.reason == "the process reissuing it stopped" for r in failed)
+    # Those it had started, and those no process was left to reach.
+    assert {r.reason for r in failed} <= {"the process reissuing it stopped", "the run stopped before reaching it"}
     for result in failed:
         assert events(app, result.document_id, "reissue_failed")
 
