@@ -3,7 +3,7 @@
 The database and its backups hold only Fernet tokens (AES-128-CBC with an HMAC-SHA256) under a key
 kept out of them: ENCRYPTION_KEY, generated under OUTPUT_DIR on first run like the audit checkpoint
 key. OLD_ENCRYPTION_KEYS still decrypt what was stored under an earlier key, so it can be rotated.
-A value stored before encryption (no prefix) is read as it is until the migration rewrote it.
+The migration that introduced encryption rewrote every secret stored before it.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def encrypt(value: str, config: Any = None) -> str:
 def decrypt(stored: str, config: Any = None) -> str:
     """Return the value a stored string holds; raise NotDecryptable when no configured key opens it."""
     if not stored.startswith(PREFIX):
-        return stored  # stored before secrets were encrypted
+        raise NotDecryptable("a stored secret is not encrypted: run `flask db upgrade`")
     try:
         return keys(config).decrypt(stored.removeprefix(PREFIX).encode("ascii")).decode()
     except InvalidToken:

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -73,13 +74,27 @@ def start_service(env: dict[str, str], processes: int, log: Path) -> tuple[subpr
             time.sleep(0.2)
 
 
-def rss_report(label: str, root: int) -> str:
-    """Resident memory of a process and its descendants, LibreOffice apart."""
+@dataclass(frozen=True)
+class Resident:
+    """Resident memory of a process tree, split into Python (and other) processes and LibreOffice."""
+
+    processes: int
+    python: int  # bytes
+    soffice: int  # soffice.bin processes
+    libreoffice: int  # bytes
+
+    @property
+    def total(self) -> int:
+        return self.python + self.libreoffice
+
+
+def resident(root: int) -> Resident | None:
+    """Resident memory of a process and its descendants, LibreOffice apart; None when it is gone."""
     try:
         top = psutil.Process(root)
         processes = [top, *top.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return f"{label}: gone"
+        return None
     python = libreoffice = 0
     count = soffice = 0
     for process in processes:
@@ -94,8 +109,16 @@ def rss_report(label: str, root: int) -> str:
         else:
             python += rss
             count += 1
-    return (f"{label}: {count} processes {python / 2**20:.0f} MiB; LibreOffice {soffice} processes "
-            f"{libreoffice / 2**20:.0f} MiB")
+    return Resident(count, python, soffice, libreoffice)
+
+
+def rss_report(label: str, root: int, measured: Resident | None = None) -> str:
+    """One line: a process tree's resident memory (measured now unless given), LibreOffice apart."""
+    found = measured or resident(root)
+    if found is None:
+        return f"{label}: gone"
+    return (f"{label}: {found.processes} processes {found.python / 2**20:.0f} MiB; LibreOffice {found.soffice} "
+            f"processes {found.libreoffice / 2**20:.0f} MiB")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import tempfile
 import threading
 import time
@@ -30,7 +29,16 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from common import DEFAULT_DATABASE, ROOT, environment, reset_schema, rss_report, start_service, stop
+from common import (
+    DEFAULT_DATABASE,
+    ROOT,
+    environment,
+    reset_schema,
+    resident,
+    rss_report,
+    start_service,
+    stop,
+)
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
@@ -177,10 +185,10 @@ class Watch:
     def _sample(self) -> None:
         while not self._stop.wait(self._every):
             self._read_cpu()
-            line = rss_report("this process, the run's processes and LibreOffice", self._pid)
-            total = sum(int(n) for n in re.findall(r"(\d+) MiB", line))
-            if total > self.peak:
-                self.peak, self.memory = total, line
+            found = resident(self._pid)
+            if found is not None and found.total > self.peak:
+                self.peak = found.total
+                self.memory = rss_report("this process, the run's processes and LibreOffice", self._pid, found)
 
 
 def seal_one(app: Any) -> int:

@@ -56,7 +56,7 @@ class ConversionServer(socketserver.ThreadingMixIn, SimpleXMLRPCServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, pool: ConverterPool | Converter, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, pool: Converter, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__((host, port), requestHandler=_Handler, allow_none=True, logRequests=False)
         self.pool = pool
         self.register_function(self.convert, "convert")

@@ -120,9 +120,12 @@ def reissue_many(
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     db.session.rollback()  # hold no read (on SQLite, the write lock) while the work goes on
     count = _processes(len(ids), processes if threads is None else 1)
-    run = _in_processes if count > 1 else _in_threads
+    if count > 1:
+        finished = _in_processes(app, ids, count, actor, user_id)
+    else:
+        finished = _in_threads(app, ids, threads or parallelism(), actor, user_id)
     results: dict[int, Result] = {}
-    for result in run(app, ids, count if count > 1 else threads or parallelism(), actor, user_id):
+    for result in finished:
         results[result.document_id] = result
         if progress is not None:
             progress(result)
@@ -205,8 +208,7 @@ def _collect(ids: list[int], workers: list[Any], done: Any, actor: str) -> Itera
 def _lost(document_id: int, actor: str, reason: str) -> Result:
     log.warning("reissue of document %s failed: %s", document_id, reason)
     with transaction():
-        audit.record(EventType.REISSUE_FAILED, document_id=document_id, actor=actor,
-                     details={"error": reason[:1].upper() + reason[1:] + "."})
+        audit.record(EventType.REISSUE_FAILED, document_id=document_id, actor=actor, details={"error": reason})
     return Result(document_id, Outcome.FAILED, reason=reason)
 
 
@@ -271,11 +273,8 @@ def _child_main(factory: Callable[[dict[str, Any]], Flask], settings: dict[str, 
     def drain() -> None:
         while (document_id := next_contract()) is not None:
             done.put(("started", os.getpid(), document_id))
-            with app.app_context(), background():
-                try:
-                    result = reissue_one(document_id, actor=actor, user_id=user_id)
-                finally:
-                    db.session.remove()
+            with app.app_context(), background():  # the context's end removes its session
+                result = reissue_one(document_id, actor=actor, user_id=user_id)
             done.put(("done", os.getpid(), result))
 
     threads = [threading.Thread(target=drain, name=f"reissue-{n}") for n in range(THREADS_PER_PROCESS)]
