@@ -189,5 +189,3 @@ class ConverterPool:
             if not worker.healthy():
                 raise WorkerGone(f"LibreOffice failed: {reason}") from None
             raise ConversionError(f"LibreOffice could not convert the document: {reason}") from None
-        except RuntimeError as error:  # unoserver's client refusing our parameters
-            raise ConversionError(f"unoserver refused the conversion: {error}") from error

@@ -16,6 +16,8 @@ START_ALLOWANCE = 60
 
 
 class _Transport(xmlrpc.client.Transport):
+    accept_gzip_encoding = False  # the service is on this host (or its network): gzip costs more than it saves
+
     def __init__(self, timeout: float) -> None:
         super().__init__()
         self._timeout = timeout

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unoserver.client import API_VERSION, UnoClient
+from unoserver.client import API_VERSION
 
 from .libreoffice import Installation, python_env
 
@@ -31,9 +31,12 @@ DOCX_FILTER = "MS Word 2007 XML"
 
 # `python -m unoserver.server`, plus a lifeline: stdin is a pipe from the pool's process, so EOF
 # means that process is gone (even by SIGKILL or os._exit, which skip atexit) and the server
-# kills its own process group rather than leave LibreOffice running for nobody.
+# kills its own process group rather than leave LibreOffice running for nobody. Its answers are not
+# gzipped: over loopback, compressing each PDF costs CPU and saves nothing.
 SERVER = """\
-import os, signal, sys, threading
+import os, signal, sys, threading, xmlrpc.server
+
+xmlrpc.server.SimpleXMLRPCRequestHandler.encode_threshold = None
 
 def lifeline():
     while sys.stdin.buffer.read(4096):
@@ -50,6 +53,10 @@ class WorkerGone(Exception):
     """The worker's process died, did not start, or stopped answering."""
 
 
+class FilterMissing(xmlrpc.client.Error):
+    """The LibreOffice installation cannot read .docx or write PDF: no restart will mend it."""
+
+
 class WorkerTimeout(Exception):
     """A conversion took longer than the pool allows."""
 
@@ -63,16 +70,10 @@ class Launch:
     pythonpath: Path  # holds only unoserver, for Debian's Python
 
 
-class _Client(UnoClient):
-    """unoserver's client, failing at once when the server is gone."""
-
-    def _connect(self, proxy: Any, retries: int = 5, sleep: float = 10) -> Any:
-        # UnoClient retries a refused connection 5 times, 10 s apart; the pool restarts instead.
-        return super()._connect(proxy, retries=1, sleep=0)
-
-
 class _Transport(xmlrpc.client.Transport):
-    """An XML-RPC transport with a socket timeout, for probing a worker."""
+    """An XML-RPC transport with a socket timeout, asking for no gzip (the server is on this host)."""
+
+    accept_gzip_encoding = False
 
     def __init__(self, timeout: float) -> None:
         super().__init__()
@@ -167,6 +168,9 @@ class Worker:
                 try:
                     self._probe(timeout=max(0.5, min(5.0, deadline - time.monotonic())))
                     break
+                except FilterMissing as missing:
+                    self._kill()
+                    raise WorkerGone(str(missing)) from None
                 except (OSError, http.client.HTTPException, xmlrpc.client.Error):
                     pass
                 if time.monotonic() > deadline:
@@ -183,22 +187,20 @@ class Worker:
 
         An xmlrpc.client.Fault means LibreOffice raised: the document or the process is at fault.
         """
-        client = _Client("127.0.0.1", str(self.port), host_location="remote")
         outcome: dict[str, Any] = {}
 
         def call() -> None:
+            # unoserver's own client asks the server for its filters before every conversion; the
+            # worker checked them when it started (_probe), so this is the one request.
             try:
-                outcome["pdf"] = client.convert(
-                    indata=docx,
-                    convert_to="pdf",
-                    filtername=PDF_FILTER,
-                    filter_options=PDF_OPTIONS,
-                    infiltername=DOCX_FILTER,
-                )
+                with self._proxy(timeout + 5) as proxy:  # the thread's wait below times out first
+                    result = proxy.convert(None, xmlrpc.client.Binary(docx), None, "pdf", PDF_FILTER,
+                                           PDF_OPTIONS, True, DOCX_FILTER, None)
+                outcome["pdf"] = result.data if isinstance(result, xmlrpc.client.Binary) else b""
             except BaseException as error:  # handed to the calling thread
                 outcome["error"] = error
 
-        # UnoClient has no timeout; killing the process group ends the call in this thread.
+        # Killing the process group ends a hung call in this thread.
         thread = threading.Thread(target=call, name=f"libreoffice-{self.index}", daemon=True)
         self.conversions += 1
         thread.start()
@@ -264,12 +266,19 @@ class Worker:
             self.process.stdin.close()
         self.process = None
 
+    def _proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
+        return xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}", transport=_Transport(timeout),
+                                         allow_none=True)
+
     def _probe(self, timeout: float) -> None:
-        url = f"http://127.0.0.1:{self.port}"
-        with xmlrpc.client.ServerProxy(url, transport=_Transport(timeout), allow_none=True) as proxy:
+        """Ask the server what it is: unoserver's API this client speaks, with the filters a conversion names."""
+        with self._proxy(timeout) as proxy:
             info = proxy.info()
         if info.get("api") != API_VERSION:
             raise xmlrpc.client.Error(f"unoserver API {info.get('api')}, expected {API_VERSION}")
+        for name, filters in ((DOCX_FILTER, "import_filters"), (PDF_FILTER, "export_filters")):
+            if name not in info.get(filters, {}):
+                raise FilterMissing(f"this LibreOffice has no {name!r} filter (in {filters})")
 
 
 def _free_ports(count: int) -> list[int]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
 import io
 import re
 import time
+import urllib.parse
 import xml.etree.ElementTree as ET
+import xmlrpc.client
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pypdfium2
@@ -106,3 +110,21 @@ def wait_until(check: Callable[[], object], timeout: float = 15) -> object:
     while not (value := check()) and time.monotonic() < deadline:
         time.sleep(0.1)
     return value
+
+
+def call_asking_for_gzip(url: str, method: str, *params: Any) -> tuple[str | None, Any]:
+    """Call an XML-RPC method as a client that accepts gzip; return the answer's Content-Encoding and result."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=120)
+    try:
+        connection.request("POST", parts.path or "/", xmlrpc.client.dumps(params, method).encode(),
+                           {"Content-Type": "text/xml", "Accept-Encoding": "gzip"})
+        response = connection.getresponse()
+        body = response.read()
+        encoding = response.getheader("Content-Encoding")
+    finally:
+        connection.close()
+    if encoding == "gzip":
+        body = xmlrpc.client.gzip_decode(body)
+    (result,), _ = xmlrpc.client.loads(body)
+    return encoding, result

@@ -13,8 +13,10 @@ import pytest
 from flask import Flask
 
 from app.conversion import ConversionError, ConversionUnavailable, ConverterPool, get_converter, init_app
+from app.conversion import worker as worker_module
+from app.conversion.worker import DOCX_FILTER, PDF_FILTER
 
-from .helpers import PARTY, make_docx, pdf_text, pdfa_declaration
+from .helpers import PARTY, call_asking_for_gzip, make_docx, pdf_text, pdfa_declaration
 
 
 def test_a_contract_becomes_a_pdf_a_2b_with_its_text(shared_pool: ConverterPool, docx: bytes) -> None:
@@ -26,6 +28,30 @@ def test_a_contract_becomes_a_pdf_a_2b_with_its_text(shared_pool: ConverterPool,
     assert PARTY in text
     assert "The supervisee agrees." in text
     assert pdfa_declaration(pdf) == ("2", "B")
+
+
+def test_a_process_answers_uncompressed_and_ready_for_the_conversions_it_is_sent(
+    shared_pool: ConverterPool, docx: bytes
+) -> None:
+    shared_pool.convert_docx_to_pdf(docx)
+    (worker,) = shared_pool._generation.workers
+
+    encoding, info = call_asking_for_gzip(f"http://127.0.0.1:{worker.port}", "info")
+
+    assert encoding is None  # on loopback gzip costs CPU and saves nothing
+    # Checked once when it started, so a conversion is one request, not two.
+    assert DOCX_FILTER in info["import_filters"] and PDF_FILTER in info["export_filters"]
+
+
+def test_a_libreoffice_without_a_filter_a_conversion_needs_fails_saying_which(
+    make_pool: Callable[..., ConverterPool], docx: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker_module, "DOCX_FILTER", "No Such Word Filter")
+    pool = make_pool(1)
+
+    with pytest.raises(ConversionError, match="no 'No Such Word Filter' filter"):
+        pool.convert_docx_to_pdf(docx)
+    assert pool.worker_pids() == {}  # it was not left running
 
 
 def test_the_process_stays_warm_between_conversions(shared_pool: ConverterPool, docx: bytes) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import xmlrpc.client
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from app.conversion import ConversionError, ConversionUnavailable, RemoteConvert
 from app.documents.models import Document
 from app.extensions import db
 
-from .helpers import PARTY, make_docx, pdf_text
+from .helpers import PARTY, call_asking_for_gzip, make_docx, pdf_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -143,6 +144,14 @@ def test_conversions_from_several_threads_share_the_service(service: tuple[str, 
     for thread in threads:
         thread.join(120)
     assert all(party in results[party] for party in parties)
+
+
+def test_the_service_answers_uncompressed_even_to_a_client_that_asks_for_gzip(service: tuple[str, Any]) -> None:
+    # Its clients are on the same host: compressing every PDF would only cost both sides CPU.
+    encoding, pdf = call_asking_for_gzip(service[0] + "/RPC2", "convert", xmlrpc.client.Binary(make_docx()))
+
+    assert encoding is None
+    assert PARTY in pdf_text(pdf.data)
 
 
 def test_a_corrupt_docx_is_a_conversion_error_from_the_service(service: tuple[str, Any]) -> None:
