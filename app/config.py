@@ -97,7 +97,8 @@ DEFAULTS: dict[str, Any] = {
     # LibreOffice pool: processes (0 = one per core), seconds per conversion, conversions per process.
     "CONVERSION_POOL_SIZE": 0,
     "CONVERSION_TIMEOUT": 60,
-    "CONVERSION_MAX_PER_PROCESS": 200,
+    "CONVERSION_MAX_PER_PROCESS": 1000,
+    "CONVERSION_MAX_MEMORY_MB": 400,
     # Where stored files' bytes live: "files" under OUTPUT_DIR/files, or "database" (for several hosts).
     "STORAGE_BACKEND": "files",
     # A form not bundled with the app is checked and filled in in a child process with these limits.

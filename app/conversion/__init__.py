@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import atexit
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .cli import conversion_cli
 from .errors import ConversionError, ConversionUnavailable
-from .pool import ConverterPool
+from .pool import ConverterPool, pool_settings
 from .remote import RemoteConverter
 
 if TYPE_CHECKING:
@@ -52,20 +51,13 @@ class Converter(Protocol):
 
 def pool_for(config: Any) -> ConverterPool:
     """The process's lazily starting pool for these settings; nothing starts until a conversion."""
-    settings = (
-        str(Path(config["OUTPUT_DIR"]) / "libreoffice"),
-        int(config.get("CONVERSION_POOL_SIZE") or 0) or None,
-        float(config.get("CONVERSION_TIMEOUT") or 60),
-        int(config.get("CONVERSION_MAX_PER_PROCESS") or 200),
-    )
+    settings = pool_settings(config)
+    key = tuple(sorted((name, str(value)) for name, value in settings.items()))
     with _pools_lock:
-        pool = _pools.get(settings)
+        pool = _pools.get(key)
         if pool is None:
-            work_dir, size, timeout, max_conversions = settings
-            pool = ConverterPool(
-                size, work_dir=Path(work_dir), timeout=timeout, max_conversions=max_conversions
-            )
-            _pools[settings] = pool
+            pool = ConverterPool(**settings)
+            _pools[key] = pool
             atexit.register(pool.close)
     return pool
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .pool import ConverterPool
+from .pool import ConverterPool, pool_settings
 from .service import serve
 
 conversion_cli = AppGroup("conversion", help="The host's LibreOffice conversion service.")
@@ -26,12 +25,8 @@ def conversion_serve(host: str | None, port: int | None, processes: int | None) 
     """Serve conversions to every web and worker process of this host until stopped."""
     config = current_app.config
     address = urlsplit(config.get("CONVERSION_URL") or "")
-    pool = ConverterPool(
-        processes or int(config.get("CONVERSION_POOL_SIZE") or 0) or None,
-        work_dir=Path(config["OUTPUT_DIR"]) / "libreoffice",
-        timeout=float(config.get("CONVERSION_TIMEOUT") or 60),
-        max_conversions=int(config.get("CONVERSION_MAX_PER_PROCESS") or 200),
-    )
+    settings = pool_settings(config)
+    pool = ConverterPool(**{**settings, "size": processes or settings["size"]})
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     host = host or address.hostname or "127.0.0.1"

@@ -10,6 +10,7 @@ import threading
 import xmlrpc.client
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from .checks import docx_problem, pdf_problem
 from .errors import ConversionError
@@ -31,13 +32,25 @@ class _Generation:
         self.closed = False
 
 
+def pool_settings(config: Any) -> dict[str, Any]:
+    """A pool's settings from the app's: CONVERSION_POOL_SIZE, _TIMEOUT, _MAX_PER_PROCESS, _MAX_MEMORY_MB."""
+    return {
+        "size": int(config.get("CONVERSION_POOL_SIZE") or 0) or None,
+        "work_dir": Path(config["OUTPUT_DIR"]) / "libreoffice",
+        "timeout": float(config.get("CONVERSION_TIMEOUT") or 60),
+        "max_conversions": int(config.get("CONVERSION_MAX_PER_PROCESS") or 1000),
+        "max_memory_mb": int(config.get("CONVERSION_MAX_MEMORY_MB") or 0) or None,
+    }
+
+
 class ConverterPool:
     """Keep LibreOffice processes warm and convert .docx to PDF/A-2b on whichever is free.
 
     Nothing starts until the first conversion; then one process per conversion running at
     once, up to `size`. A process that hangs past `timeout` or dies is replaced and the
-    conversion retried once; a process is replaced after `max_conversions`. close() stops
-    them all; a later conversion starts afresh.
+    conversion retried once; a process is replaced after `max_conversions`, or once it has
+    grown past `max_memory_mb` (unoserver and LibreOffice together). close() stops them all;
+    a later conversion starts afresh.
     """
 
     def __init__(
@@ -46,7 +59,8 @@ class ConverterPool:
         *,
         work_dir: Path,
         timeout: float = 60,
-        max_conversions: int = 200,
+        max_conversions: int = 1000,
+        max_memory_mb: int | None = None,
         soffice: str | None = None,
         uno_python: str | None = None,
         start_timeout: float = 60,
@@ -57,6 +71,7 @@ class ConverterPool:
         self.work_dir = Path(work_dir)
         self.timeout = timeout
         self.max_conversions = max_conversions
+        self.max_memory_mb = max_memory_mb
         self.start_timeout = start_timeout
         self._soffice = soffice
         self._uno_python = uno_python
@@ -170,18 +185,33 @@ class ConverterPool:
             generation.idle.append(worker)
             generation.available.notify()
 
+    def _worn(self, worker: Worker) -> str | None:
+        """Why a running worker is due to be replaced before its next conversion, if it is."""
+        if worker.conversions >= self.max_conversions:
+            return f"after {worker.conversions} conversions"
+        # A bound below what LibreOffice takes to start would replace it before every conversion: then
+        # only the count recycles it (the start says so in the log).
+        bound = self.max_memory_mb
+        if bound and worker.started_bytes / 2**20 < bound and (resident := worker.resident_bytes() / 2**20) > bound:
+            return f"at {resident:.0f} MiB after {worker.conversions} conversions"
+        return None
+
     def _convert_on(self, worker: Worker, docx: bytes) -> bytes:
         """Start or recycle the worker as needed, then convert on it."""
-        if worker.started and worker.conversions >= self.max_conversions:
-            log.info(
-                "LibreOffice worker %d recycled after %d conversions (pid %d)",
-                worker.index, worker.conversions, worker.pid,
-            )  # fmt: skip
+        if worker.started and (why := self._worn(worker)):
+            log.info("LibreOffice worker %d recycled %s (pid %d)", worker.index, why, worker.pid)
             worker.stop()
         elif worker.started and worker.exited():
             log.warning("LibreOffice worker %d (pid %d) has died; restarting it", worker.index, worker.pid)
             worker.kill()
-        worker.start(self.start_timeout)
+        if not worker.started:
+            worker.start(self.start_timeout)
+            if self.max_memory_mb and worker.started_bytes / 2**20 >= self.max_memory_mb:
+                log.warning(
+                    "LibreOffice worker %d started at %.0f MiB, above CONVERSION_MAX_MEMORY_MB (%d): "
+                    "it is recycled after CONVERSION_MAX_PER_PROCESS conversions only",
+                    worker.index, worker.started_bytes / 2**20, self.max_memory_mb,
+                )  # fmt: skip
         try:
             return worker.convert(docx, self.timeout)
         except xmlrpc.client.Fault as fault:

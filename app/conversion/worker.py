@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 from unoserver.client import API_VERSION
 
 from .libreoffice import Installation, python_env
@@ -94,6 +95,7 @@ class Worker:
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
         self.conversions = 0  # since the process started
+        self.started_bytes = 0  # its resident memory when it first answered
         self.closed = False  # its pool closed: never start again
         self._lock = threading.Lock()  # start, stop and kill, which close() may call at any time
 
@@ -177,6 +179,7 @@ class Worker:
                     self._kill()
                     raise WorkerGone(f"unoserver did not answer within {timeout:g} s: {_tail(log_path)}")
                 time.sleep(0.1)
+            self.started_bytes = self.resident_bytes()
             log.info(
                 "LibreOffice worker %d started (pid %d) in %.1f s",
                 self.index, self.process.pid, time.monotonic() - began,
@@ -213,6 +216,24 @@ class Worker:
         if error is not None:
             raise error
         return outcome["pdf"]
+
+    def resident_bytes(self) -> int:
+        """The resident memory of the worker's processes (unoserver and the LibreOffice under it); 0 if none."""
+        process = self.process
+        if process is None:
+            return 0
+        total = 0
+        try:
+            leader = psutil.Process(process.pid)
+            members = [leader, *leader.children(recursive=True)]
+        except psutil.Error:
+            return 0
+        for member in members:
+            try:
+                total += member.memory_info().rss
+            except psutil.Error:  # one ended while it was looked at
+                continue
+        return total
 
     def healthy(self) -> bool:
         """Whether the process runs and LibreOffice answers through it."""

@@ -167,12 +167,13 @@ def test_init_app_attaches_a_lazy_pool_from_the_settings(tmp_path: Path) -> None
         CONVERSION_POOL_SIZE=3,
         CONVERSION_TIMEOUT=12,
         CONVERSION_MAX_PER_PROCESS=7,
+        CONVERSION_MAX_MEMORY_MB=300,
     )
 
     init_app(app)
 
     pool = get_converter(app)
-    assert (pool.size, pool.timeout, pool.max_conversions) == (3, 12, 7)
+    assert (pool.size, pool.timeout, pool.max_conversions, pool.max_memory_mb) == (3, 12, 7, 300)
     assert pool.work_dir == tmp_path / "libreoffice"
     assert pool.worker_pids() == {}
     assert not pool.work_dir.exists()

@@ -91,6 +91,46 @@ def test_a_process_is_recycled_after_max_conversions(
     no_leftovers([first])
 
 
+def test_a_process_grown_past_its_memory_bound_is_recycled_before_its_next_conversion(
+    make_pool: Callable[..., ConverterPool], docx: bytes, no_leftovers: Callable[[list[int]], None]
+) -> None:
+    roomy = make_pool(1, max_memory_mb=4096)
+    roomy.convert_docx_to_pdf(docx)
+    (worker,) = roomy._generation.workers
+    # unoserver's Python and the LibreOffice under it: far more than the Python alone.
+    assert worker.resident_bytes() > 100 * 2**20
+    kept = roomy.worker_pids()
+    roomy.convert_docx_to_pdf(docx)
+    assert roomy.worker_pids() == kept
+
+    # A bound just above what it took to start: its first conversion (Writer, the .docx filter, fonts) grows it past.
+    tight = make_pool(1, max_memory_mb=4096)
+    tight.convert_docx_to_pdf(docx)
+    (worker,) = tight._generation.workers
+    (first,) = tight.worker_pids().values()
+    tight.max_memory_mb = int(worker.started_bytes / 2**20) + 1
+    assert worker.resident_bytes() / 2**20 > tight.max_memory_mb
+
+    assert PARTY in pdf_text(tight.convert_docx_to_pdf(docx))
+
+    assert tight.worker_pids()[0] != first
+    no_leftovers([first])
+
+
+def test_a_memory_bound_below_what_libreoffice_starts_at_recycles_by_count_only(
+    make_pool: Callable[..., ConverterPool], docx: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    pool = make_pool(1, max_memory_mb=10)  # no LibreOffice starts that small
+    with caplog.at_level(logging.WARNING, logger="app.conversion.pool"):
+        pool.convert_docx_to_pdf(docx)
+    kept = pool.worker_pids()
+
+    pool.convert_docx_to_pdf(docx)
+
+    assert pool.worker_pids() == kept  # not restarted before every conversion
+    assert any("above CONVERSION_MAX_MEMORY_MB (10)" in r.getMessage() for r in caplog.records)
+
+
 def test_close_leaves_no_libreoffice_process_of_the_pool(
     make_pool: Callable[..., ConverterPool], docx: bytes
 ) -> None:
