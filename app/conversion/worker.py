@@ -96,6 +96,7 @@ class Worker:
         self.port = 0
         self.conversions = 0  # since the process started
         self.started_bytes = 0  # its resident memory when it first answered
+        self._members: list[psutil.Process] = []  # its processes, found once it answers (looking costs a scan of all)
         self.closed = False  # its pool closed: never start again
         self._lock = threading.Lock()  # start, stop and kill, which close() may call at any time
 
@@ -179,6 +180,7 @@ class Worker:
                     self._kill()
                     raise WorkerGone(f"unoserver did not answer within {timeout:g} s: {_tail(log_path)}")
                 time.sleep(0.1)
+            self._members = _process_tree(self.process.pid)
             self.started_bytes = self.resident_bytes()
             log.info(
                 "LibreOffice worker %d started (pid %d) in %.1f s",
@@ -219,19 +221,11 @@ class Worker:
 
     def resident_bytes(self) -> int:
         """The resident memory of the worker's processes (unoserver and the LibreOffice under it); 0 if none."""
-        process = self.process
-        if process is None:
-            return 0
         total = 0
-        try:
-            leader = psutil.Process(process.pid)
-            members = [leader, *leader.children(recursive=True)]
-        except psutil.Error:
-            return 0
-        for member in members:
+        for member in self._members:
             try:
                 total += member.memory_info().rss
-            except psutil.Error:  # one ended while it was looked at
+            except psutil.Error:  # it has ended
                 continue
         return total
 
@@ -280,12 +274,14 @@ class Worker:
         if self.process.stdin:
             self.process.stdin.close()
         self.process = None
+        self._members = []
 
     def forget(self) -> None:
         """Drop a forked copy of the parent's lifeline, leaving the parent's process alone."""
         if self.process is not None and self.process.stdin:
             self.process.stdin.close()
         self.process = None
+        self._members = []
 
     def _proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
         return xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}", transport=_Transport(timeout),
@@ -300,6 +296,15 @@ class Worker:
         for name, filters in ((DOCX_FILTER, "import_filters"), (PDF_FILTER, "export_filters")):
             if name not in info.get(filters, {}):
                 raise FilterMissing(f"this LibreOffice has no {name!r} filter (in {filters})")
+
+
+def _process_tree(pid: int) -> list[psutil.Process]:
+    """A process and every process under it, as they are now."""
+    try:
+        leader = psutil.Process(pid)
+        return [leader, *leader.children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def _free_ports(count: int) -> list[int]:
