@@ -119,7 +119,7 @@ def reissue_many(
     ids = list(document_ids)
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     db.session.rollback()  # hold no read (on SQLite, the write lock) while the work goes on
-    count = _processes(len(ids), processes if threads is None else 1)
+    count = processes_for(len(ids), processes if threads is None else 1)
     if count > 1:
         finished = _in_processes(app, ids, count, actor, user_id)
     else:
@@ -212,7 +212,7 @@ def _lost(document_id: int, actor: str, reason: str) -> Result:
     return Result(document_id, Outcome.FAILED, reason=reason)
 
 
-def _processes(contracts: int, asked: int | None) -> int:
+def processes_for(contracts: int, asked: int | None = None) -> int:
     """How many processes of its own the run gets; 1 means threads in this process."""
     if asked is not None:
         wanted = asked

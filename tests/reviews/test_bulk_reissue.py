@@ -23,7 +23,7 @@ from app.db import utcnow
 from app.documents.models import Document, DocumentVersion
 from app.documents.queries import successor_of
 from app.extensions import db
-from app.reviews.bulk import Outcome, reissue_many
+from app.reviews.bulk import CONTRACTS_PER_PROCESS, Outcome, processes_for, reissue_many
 
 from .helpers import contract_count, create_contract, events, seal_by_mail, set_review_date, state
 
@@ -65,6 +65,22 @@ def sealed_contracts_due(app: Any, mailbox: Any, wait: Any, count: int) -> list[
         set_review_date(app, document_id, date.today() + timedelta(days=10))
         contracts.append(document_id)
     return contracts
+
+
+@pytest.mark.skipif(bool(os.environ.get("COUNTERSIGN_CELERY_BROKER_URL")),
+                    reason="without a broker only: with one, each contract is a job for the workers")
+def test_a_run_has_processes_of_its_own_only_when_each_would_reissue_enough_to_pay_for_its_start(
+    two_process_app: Any,
+) -> None:
+    with two_process_app.app_context():
+        assert processes_for(2 * CONTRACTS_PER_PROCESS - 1) == 1  # one process's worth: threads here
+        assert processes_for(2 * CONTRACTS_PER_PROCESS) == 2
+        assert processes_for(1000) == 2  # one per conversion process (REISSUE_PROCESSES is 0)
+        assert processes_for(1000, 1) == 1  # asked for threads
+        assert processes_for(4, 2) == 2  # asked for processes, however few the contracts
+    two_process_app.config["REISSUE_PROCESSES"] = 3
+    with two_process_app.app_context():
+        assert processes_for(1000) == 3
 
 
 @pytest.mark.skipif(bool(os.environ.get("COUNTERSIGN_CELERY_BROKER_URL")),
