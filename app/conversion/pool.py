@@ -189,12 +189,15 @@ class ConverterPool:
         """Why a running worker is due to be replaced before its next conversion, if it is."""
         if worker.conversions >= self.max_conversions:
             return f"after {worker.conversions} conversions"
-        # A bound below what LibreOffice takes to start would replace it before every conversion: then
-        # only the count recycles it (the start says so in the log).
         bound = self.max_memory_mb
-        if bound and worker.started_bytes / 2**20 < bound and (resident := worker.resident_bytes() / 2**20) > bound:
+        if bound and self._memory_bound_applies(worker) and (resident := worker.resident_bytes() / 2**20) > bound:
             return f"at {resident:.0f} MiB after {worker.conversions} conversions"
         return None
+
+    def _memory_bound_applies(self, worker: Worker) -> bool:
+        """Whether a started worker is recycled by its memory: a bound below what LibreOffice takes to start
+        would replace it before every conversion, so then only the count recycles it."""
+        return bool(self.max_memory_mb) and worker.started_bytes / 2**20 < self.max_memory_mb
 
     def _convert_on(self, worker: Worker, docx: bytes) -> bytes:
         """Start or recycle the worker as needed, then convert on it."""
@@ -206,7 +209,7 @@ class ConverterPool:
             worker.kill()
         if not worker.started:
             worker.start(self.start_timeout)
-            if self.max_memory_mb and worker.started_bytes / 2**20 >= self.max_memory_mb:
+            if self.max_memory_mb and not self._memory_bound_applies(worker):
                 log.warning(
                     "LibreOffice worker %d started at %.0f MiB, above CONVERSION_MAX_MEMORY_MB (%d): "
                     "it is recycled after CONVERSION_MAX_PER_PROCESS conversions only",
