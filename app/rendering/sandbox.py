@@ -11,11 +11,15 @@ list) is left to the resource limits of app/rendering/isolated.py for forms a tr
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import re
 import string
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any
 
 from jinja2 import StrictUndefined, Undefined
@@ -45,6 +49,14 @@ class SandboxLimits:
     max_printed: int = 20_000_000  # characters one render prints
 
 
+# Compiled parts kept for the next render: docxtpl compiles every part of a form on each render,
+# and compiling was a tenth of filling a contract. Code holds no render's state; each render runs
+# it in its own environment, with its own limits and record of what it printed.
+COMPILED = 64
+_compiled: OrderedDict[tuple[Any, ...], CodeType] = OrderedDict()
+_compiled_lock = threading.Lock()
+
+
 class LimitError(SecurityError):
     """A form asked for more work than a form may: a huge range, text, list or number."""
 
@@ -66,6 +78,41 @@ class LimitedSandbox(SandboxedEnvironment):
             if hasattr(original, "jinja_pass_arg"):  # Jinja reads this when compiling: replace wants eval_ctx
                 wrapper.jinja_pass_arg = original.jinja_pass_arg  # type: ignore[attr-defined]
             self.filters[name] = wrapper
+
+    def compile(  # type: ignore[override]  # Jinja's overloads: here always code, never raw source
+        self, source: Any, name: str | None = None, filename: str | None = None, raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        """Compile as Jinja does, reusing the code compiled before from the same source in an environment like this one."""
+        if raw or not isinstance(source, str):
+            return super().compile(source, name, filename, raw, defer_init)
+        key = (hashlib.sha256(source.encode()).digest(), name, filename, defer_init, self._compiles_alike())
+        with _compiled_lock:
+            if key in _compiled:
+                _compiled.move_to_end(key)
+                return _compiled[key]
+        code = super().compile(source, name, filename, raw, defer_init)
+        with _compiled_lock:
+            _compiled[key] = code
+            while len(_compiled) > COMPILED:
+                _compiled.popitem(last=False)
+        return code
+
+    def _compiles_alike(self) -> tuple[Any, ...]:
+        """What the code Jinja generates depends on besides the source: syntax, filters and tests, escaping."""
+        def named(functions: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+            return tuple(sorted((n, getattr(f, "jinja_pass_arg", None)) for n, f in functions.items()))
+
+        return (
+            type(self), self.block_start_string, self.block_end_string, self.variable_start_string,
+            self.variable_end_string, self.comment_start_string, self.comment_end_string,
+            self.line_statement_prefix, self.line_comment_prefix, self.trim_blocks, self.lstrip_blocks,
+            self.newline_sequence, self.keep_trailing_newline, self.optimized, self.is_async,
+            tuple(sorted(self.extensions)), named(self.filters), named(self.tests),
+            self.autoescape if isinstance(self.autoescape, bool) else id(self.autoescape),
+            self.finalize is not None and getattr(self.finalize, "jinja_pass_arg", None),
+            self.intercepted_binops, self.intercepted_unops,
+        )  # fmt: skip
 
     def bounded_range(self, *args: int) -> CountedRange:
         """Return range(*args) if it is small enough, counting its items against the render's budget."""
