@@ -9,14 +9,19 @@ each table is put in a container that scrolls sideways, so a 320 px screen never
 mammoth reads word/styles.xml with minidom, and Word's and python-docx's templates carry every
 built-in style (about 160, 350 KB): reading them was six-sevenths of the time a contract's text took.
 Before mammoth sees a document, its styles part is cut to the styles the document uses (and those
-they are based on, link to or are followed by, and the defaults); the HTML is the same.
+they are based on, link to or are followed by, and the defaults); the HTML is the same. Documents
+filled from one form share its styles part and mostly use the same styles, so the cut part is kept,
+keyed by the part's SHA-256 and the styles used.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import threading
 import zipfile
+from collections import OrderedDict
 from collections.abc import Iterator
 
 import mammoth
@@ -46,6 +51,9 @@ UNREAD = frozenset({"word/stylesWithEffects.xml"})
 STYLE_USES = tuple(f"{{{W}}}{name}" for name in ("pStyle", "rStyle", "tblStyle", "numStyleLink", "styleLink"))
 STYLE_LINKS = tuple(f"{{{W}}}{name}" for name in ("basedOn", "link", "next"))
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+CUT_STYLES_KEPT = 32  # a cut styles part is a few kilobytes
+_cuts: OrderedDict[tuple[bytes, frozenset[str]], bytes] = OrderedDict()
+_cuts_lock = threading.Lock()
 _HEADING = re.compile(r"<(/?)h([1-6])>")
 _TABLE = re.compile(r"</?table>")
 
@@ -63,23 +71,37 @@ def only_used_styles(docx: bytes) -> bytes:
             names = source.namelist()
             if STYLES_PART not in names:
                 return docx
-            styles = etree.fromstring(source.read(STYLES_PART), _XML)
             used: set[str] = set()
             for name in names:
                 if STYLE_USERS.fullmatch(name):
                     used.update(_styles_named(etree.fromstring(source.read(name), _XML)))
-            _keep_only(styles, used)
+            styles = _cut_styles(source.read(STYLES_PART), frozenset(used))
             out = io.BytesIO()  # mammoth's own copy, read at once: stored, not compressed
             with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
                 for item in source.infolist():
                     if item.filename in UNREAD:
                         continue
-                    data = (etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
-                            if item.filename == STYLES_PART else source.read(item.filename))
-                    target.writestr(item.filename, data)
+                    target.writestr(item.filename, styles if item.filename == STYLES_PART else source.read(item.filename))
             return out.getvalue()
     except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError):
         return docx  # mammoth reports what is wrong with it, as before
+
+
+def _cut_styles(part: bytes, used: frozenset[str]) -> bytes:
+    """Return a styles part with only the styles used and those they reach (raise XMLSyntaxError if it is not XML)."""
+    key = (hashlib.sha256(part).digest(), used)
+    with _cuts_lock:
+        if key in _cuts:
+            _cuts.move_to_end(key)
+            return _cuts[key]
+    styles = etree.fromstring(part, _XML)
+    _keep_only(styles, set(used))
+    cut = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
+    with _cuts_lock:
+        _cuts[key] = cut
+        while len(_cuts) > CUT_STYLES_KEPT:
+            _cuts.popitem(last=False)
+    return cut
 
 
 def _styles_named(part: etree._Element) -> Iterator[str]:

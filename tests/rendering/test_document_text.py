@@ -51,3 +51,23 @@ def test_a_document_whose_styles_cannot_be_read_is_given_to_mammoth_as_it_is(dam
         if damage == "bad xml":
             z.writestr(STYLES_PART, "<w:styles unclosed")
     assert only_used_styles(out.getvalue()) == out.getvalue()
+
+
+def test_documents_sharing_a_styles_part_each_keep_the_styles_they_use():
+    from docx import Document
+
+    def made(heading: bool) -> bytes:
+        document = Document()  # python-docx's own template: the same styles part each time
+        if heading:
+            document.add_heading("Agreed actions", level=2)
+        document.add_paragraph("Review at the next session.")
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
+
+    plain, with_heading = made(heading=False), made(heading=True)
+    assert zipfile.ZipFile(io.BytesIO(plain)).read(STYLES_PART) == zipfile.ZipFile(io.BytesIO(with_heading)).read(STYLES_PART)
+
+    assert "<h" not in docx_to_html(plain)
+    assert "<h4>Agreed actions</h4>" in docx_to_html(with_heading)  # Heading 2, not cut away as the first needed
+    assert "<h" not in docx_to_html(plain)  # and the first's again, as it was
