@@ -9,7 +9,8 @@ from pathlib import Path
 import mammoth
 import pytest
 
-from app.rendering.html import STYLE_MAP, STYLES_PART, docx_to_html, only_used_styles
+from app.conversion.styles import STYLES_PART, only_used_styles
+from app.rendering.html import STYLE_MAP, docx_to_html
 
 FORMS = sorted((Path(__file__).resolve().parents[2] / "document_templates" / "forms").rglob("*.docx"))
 
