@@ -19,6 +19,7 @@ from typing import Any
 import psutil
 from unoserver.client import API_VERSION
 
+from .fields import has_index
 from .libreoffice import Installation, python_env
 
 log = logging.getLogger(__name__)
@@ -193,6 +194,7 @@ class Worker:
         An xmlrpc.client.Fault means LibreOffice raised: the document or the process is at fault.
         """
         outcome: dict[str, Any] = {}
+        update_indexes = has_index(docx)
 
         def call() -> None:
             # unoserver's own client asks the server for its filters before every conversion; the
@@ -200,7 +202,7 @@ class Worker:
             try:
                 with self._proxy(timeout + 5) as proxy:  # the thread's wait below times out first
                     result = proxy.convert(None, xmlrpc.client.Binary(docx), None, "pdf", PDF_FILTER,
-                                           PDF_OPTIONS, True, DOCX_FILTER, None)
+                                           PDF_OPTIONS, update_indexes, DOCX_FILTER, None)
                 outcome["pdf"] = result.data if isinstance(result, xmlrpc.client.Binary) else b""
             except BaseException as error:  # handed to the calling thread
                 outcome["error"] = error

@@ -1,4 +1,5 @@
-"""LibreOffice is given a document with only the styles it uses: the same PDF, pixel for pixel, sooner."""
+"""LibreOffice is given a document with only the styles it uses, and lays it out again for its indexes only
+when it has one: the same PDF, pixel for pixel, sooner."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PIL import ImageChops
 from app.conversion import ConverterPool
 from app.conversion import pool as pool_module
 from app.conversion import worker as worker_module
+from app.conversion.fields import has_index
 from app.conversion.styles import STYLES_PART
 
 from .helpers import pdf_text
@@ -53,12 +55,14 @@ def test_libreoffice_is_given_the_document_with_only_the_styles_it_uses(
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_every_bundled_form_converts_to_the_same_pages_pixel_for_pixel_with_only_its_styles(
+def test_every_bundled_form_converts_to_the_same_pages_pixel_for_pixel_with_only_its_styles_and_no_index_update(
     shared_pool: ConverterPool, monkeypatch: pytest.MonkeyPatch, form: Path
 ) -> None:
     docx = form.read_bytes()
+    assert not has_index(docx)
     cut = shared_pool.convert_docx_to_pdf(docx)
     monkeypatch.setattr(pool_module, "only_used_styles", lambda docx: docx)
+    monkeypatch.setattr(worker_module, "has_index", lambda docx: True)
     whole = shared_pool.convert_docx_to_pdf(docx)
 
     with_all, with_used = pages(whole), pages(cut)
