@@ -40,6 +40,7 @@ from typing import Any
 from common import (
     DEFAULT_DATABASE,
     ROOT,
+    analyse,
     environment,
     free_port,
     reset_schema,
@@ -134,10 +135,7 @@ def _bulk(template: Document, count: int) -> None:
                 db.session.add(Link(purpose=LinkPurpose.AGREE, party_id=party.id, version_id=document.versions[0].id,
                                     nonce=secrets.token_urlsafe(16), expires_at=now + timedelta(days=14)))
     db.session.commit()
-    # A database that has lived with its rows has statistics on them (autovacuum analyses tables as
-    # they grow); one bulk-filled a moment ago has none, and PostgreSQL would plan for empty tables.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("ANALYZE")
+    analyse(db.engine)
 
 
 def wrk(url: str, connections: int, duration: int, headers: list[str]) -> dict[str, float]:
