@@ -46,8 +46,12 @@ def analyse(engine: sqlalchemy.Engine) -> None:
     Autovacuum analyses tables as they grow; without this it plans for empty tables, or analyses them
     in the middle of what is being timed (seconds of CPU).
     """
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("VACUUM ANALYZE")
+    own = sqlalchemy.create_engine(engine.url, isolation_level="AUTOCOMMIT")  # VACUUM runs in no transaction
+    try:
+        with own.connect() as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+    finally:
+        own.dispose()
 
 
 def environment(output: Path, database: str, **extra: str) -> dict[str, str]:
