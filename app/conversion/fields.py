@@ -14,11 +14,11 @@ import zipfile
 
 from lxml import etree
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+from .styles import WORD_XML, W
+
 # The parts a field may be in: the body, headers and footers, notes.
 FIELD_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
 INDEX_FIELDS = frozenset({"TOC", "INDEX", "TOA", "BIBLIOGRAPHY"})
-_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def has_index(docx: bytes) -> bool:
@@ -28,7 +28,7 @@ def has_index(docx: bytes) -> bool:
             for name in source.namelist():
                 if FIELD_PARTS.fullmatch(name) and any(
                     (instruction.split() or [""])[0].upper() in INDEX_FIELDS
-                    for instruction in _instructions(etree.fromstring(source.read(name), _XML))
+                    for instruction in _instructions(etree.fromstring(source.read(name), WORD_XML))
                 ):
                     return True
     except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError):
@@ -38,12 +38,12 @@ def has_index(docx: bytes) -> bool:
 
 def _instructions(part: etree._Element) -> list[str]:
     """Each field's instruction: a simple field's attribute, or a complex field's text split over runs."""
-    found = [simple.get(f"{W}instr", "") for simple in part.iter(f"{W}fldSimple")]
+    found = [simple.get(f"{{{W}}}instr", "") for simple in part.iter(f"{{{W}}}fldSimple")]
     open_fields: list[list[str]] = []  # complex fields begun, innermost last, each its instruction so far
     done: list[bool] = []  # whether each one's instruction is complete (its separator has come)
-    for element in part.iter(f"{W}fldChar", f"{W}instrText"):
-        kind = element.get(f"{W}fldCharType")
-        if element.tag == f"{W}instrText":
+    for element in part.iter(f"{{{W}}}fldChar", f"{{{W}}}instrText"):
+        kind = element.get(f"{{{W}}}fldCharType")
+        if element.tag == f"{{{W}}}instrText":
             if open_fields and not done[-1]:
                 open_fields[-1].append(element.text or "")
         elif kind == "begin":

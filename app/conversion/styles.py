@@ -30,7 +30,8 @@ UNREAD = frozenset({"word/stylesWithEffects.xml"})
 # Where a part names a style, and how one style names another.
 STYLE_USES = tuple(f"{{{W}}}{name}" for name in ("pStyle", "rStyle", "tblStyle", "numStyleLink", "styleLink"))
 STYLE_LINKS = tuple(f"{{{W}}}{name}" for name in ("basedOn", "link", "next"))
-_XML = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+# Word parts are read with no entities expanded and nothing fetched (fields.py reads them so too).
+WORD_XML = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
 CUT_STYLES_KEPT = 32  # a cut styles part is a few kilobytes
 _cuts: OrderedDict[tuple[bytes, frozenset[str]], bytes] = OrderedDict()
 _cuts_lock = threading.Lock()
@@ -46,7 +47,7 @@ def only_used_styles(docx: bytes) -> bytes:
             used: set[str] = set()
             for name in names:
                 if STYLE_USERS.fullmatch(name):
-                    used.update(_styles_named(etree.fromstring(source.read(name), _XML)))
+                    used.update(_styles_named(etree.fromstring(source.read(name), WORD_XML)))
             styles = _cut_styles(source.read(STYLES_PART), frozenset(used))
             out = io.BytesIO()  # a copy read at once: stored, not compressed
             with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
@@ -66,7 +67,7 @@ def _cut_styles(part: bytes, used: frozenset[str]) -> bytes:
         if key in _cuts:
             _cuts.move_to_end(key)
             return _cuts[key]
-    styles = etree.fromstring(part, _XML)
+    styles = etree.fromstring(part, WORD_XML)
     _keep_only(styles, set(used))
     cut = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
     with _cuts_lock:
