@@ -48,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     "WORKER_CONCURRENCY": 2,
     # Without a broker, jobs run after the response on this many threads of each process...
     "JOBS_THREADS": 2,
+    # ...at this much lower a scheduling priority (a Linux nice increment, 0-19): while a seal or a bulk
+    # reissue keeps the cores busy, the requests of every web process (and their database) come first.
+    "JOBS_NICE": 10,
     # ...or at once, inside the request or command that queued them (the test suite sets this).
     "JOBS_INLINE": False,
     # Without a broker, a bulk reissue of many contracts runs in this many processes of its own, two

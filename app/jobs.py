@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sys
 import threading
 import weakref
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 VISIBILITY_TIMEOUT = 300
 LONGEST_COUNTDOWN = VISIBILITY_TIMEOUT - 60
 POOL = "countersign.job_pool"
+THREAD_PREFIX = "countersign-job"  # the pool's threads are named after it
 
 
 class Job(StrEnum):
@@ -79,7 +81,7 @@ def init_app(app: Flask) -> Celery:
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app
-    app.extensions[POOL] = JobPool(int(app.config["JOBS_THREADS"] or 2))
+    app.extensions[POOL] = JobPool(int(app.config["JOBS_THREADS"] or 2), nice=int(app.config["JOBS_NICE"] or 0))
     return celery_app
 
 
@@ -142,11 +144,33 @@ def background() -> Iterator[None]:
 _pools: weakref.WeakSet[JobPool] = weakref.WeakSet()
 
 
-class JobPool:
-    """A few threads that run jobs in this process once the request that queued them has answered."""
+def lower_priority(by: int) -> None:
+    """Lower the calling thread's scheduling priority by a nice increment (each thread has its own on Linux).
 
-    def __init__(self, threads: int) -> None:
+    Only ever lowered: an unprivileged process cannot raise it again, and the threads that call this
+    run background work for the rest of their lives. What they start (LibreOffice, a bulk reissue's
+    processes) inherits it. Elsewhere, or where the system refuses, the thread keeps its priority.
+    """
+    if by <= 0 or not sys.platform.startswith("linux"):
+        return
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + by))
+    except OSError as exc:
+        log.warning("background jobs keep the priority of requests: %s", exc.strerror)
+
+
+class JobPool:
+    """A few threads that run jobs in this process once the request that queued them has answered.
+
+    They run at a lower priority (`nice`): a job is waited for by nobody in particular, while a
+    request is waited for by a person, and measured under load the last agreement's answer took
+    twice as long when the seals it started competed with it on equal terms (bench/load.py).
+    """
+
+    def __init__(self, threads: int, *, nice: int = 0) -> None:
         self.threads = max(1, threads)
+        self.nice = nice
         self._executor: ThreadPoolExecutor | None = None
         self._owner = 0
         self._pending = 0
@@ -157,7 +181,8 @@ class JobPool:
         """Run the job on a pool thread, inside a fresh app context."""
         with self._idle:
             if self._executor is None or self._owner != os.getpid():  # none yet, or forked
-                self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="countersign-job")
+                self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix=THREAD_PREFIX,
+                                                    initializer=lower_priority, initargs=(self.nice,))
                 self._owner = os.getpid()
                 self._pending = 0
             self._pending += 1
@@ -226,5 +251,5 @@ def finish_jobs_after_commands(app: Flask) -> None:
     wrap(app.cli)
 
 
-__all__ = ["Job", "JobPool", "background", "dispatch", "drain", "finish_jobs_after_commands", "in_background",
-           "is_eager", "run_or_queue", "wait_for_jobs"]
+__all__ = ["THREAD_PREFIX", "Job", "JobPool", "background", "dispatch", "drain", "finish_jobs_after_commands",
+           "in_background", "is_eager", "lower_priority", "run_or_queue", "wait_for_jobs"]

@@ -7,7 +7,10 @@ these tests turn that off and use the job pool a served app uses.
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
+import threading
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +21,7 @@ from sqlalchemy import update
 from app.db import transaction, utcnow
 from app.documents.models import Document, DocumentVersion
 from app.extensions import db
-from app.jobs import drain
+from app.jobs import THREAD_PREFIX, drain
 
 from .conftest_helpers import BROKER
 from .test_contract_spine import SUPERVISEE, agree, csrf, events, path_of, state
@@ -114,3 +117,20 @@ def test_the_status_and_download_of_a_link_not_yet_answered_are_not_found(app, r
     assert agree(client, url, "Sam O'Brien <Head> & Co").status_code == 303
     assert json.loads(client.get(path_of(url) + "/status").data) == {"state": "awaiting_agreement", "sealed": False}
     assert client.post(path_of(url) + "/sealed", data={"csrf_token": csrf(page.text)}).status_code == 404
+
+
+def _priority(native_id: int) -> int:
+    return os.getpriority(os.PRIO_PROCESS, native_id)
+
+
+@pytest.mark.skipif(bool(BROKER), reason="the embedded default's job pool: with a broker the worker runs the jobs")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread has a priority of its own on Linux")
+def test_jobs_after_the_response_run_at_a_lower_priority_than_the_requests_that_queue_them(app, runner, mailbox, trusts):
+    app.config["JOBS_INLINE"] = False
+    own = _priority(threading.get_native_id())
+    _create(runner)  # its two emails are sent on the pool's threads, after the command's transaction
+    assert len(mailbox.to("sam@example.org", "Please read and agree")) == 1
+    workers = [t for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX)]
+    assert workers, "the emails were not sent on the job pool's threads"
+    assert {_priority(t.native_id) for t in workers} == {min(19, own + app.config["JOBS_NICE"])}
+    assert _priority(threading.get_native_id()) == own  # the thread that queued them keeps its own
