@@ -48,11 +48,11 @@ DEFAULTS: dict[str, Any] = {
     "WORKER_CONCURRENCY": 2,
     # Without a broker, jobs run after the response on this many threads of each process...
     "JOBS_THREADS": 2,
-    # ...at this much lower a scheduling priority (a Linux nice increment, 0-19): while a seal or a bulk
-    # reissue keeps the cores busy, the requests of every web process (and their database) come first.
-    "JOBS_NICE": 10,
     # ...or at once, inside the request or command that queued them (the test suite sets this).
     "JOBS_INLINE": False,
+    # Those threads run at this much lower a scheduling priority than requests (a Linux nice increment,
+    # 0-19): while a seal or a bulk reissue keeps the cores busy, every web process's requests come first.
+    "JOBS_NICE": 10,
     # Without a broker, a bulk reissue of many contracts runs in this many processes of its own, two
     # contracts at a time in each, converting on this process's pool (0: one per conversion process; 1: threads here).
     "REISSUE_PROCESSES": 0,

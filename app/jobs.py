@@ -144,7 +144,7 @@ def background() -> Iterator[None]:
 _pools: weakref.WeakSet[JobPool] = weakref.WeakSet()
 
 
-def lower_priority(by: int) -> None:
+def _lower_priority(by: int) -> None:
     """Lower the calling thread's scheduling priority by a nice increment (each thread has its own on Linux).
 
     Only ever lowered: an unprivileged process cannot raise it again, and the threads that call this
@@ -182,7 +182,7 @@ class JobPool:
         with self._idle:
             if self._executor is None or self._owner != os.getpid():  # none yet, or forked
                 self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix=THREAD_PREFIX,
-                                                    initializer=lower_priority, initargs=(self.nice,))
+                                                    initializer=_lower_priority, initargs=(self.nice,))
                 self._owner = os.getpid()
                 self._pending = 0
             self._pending += 1
@@ -252,4 +252,4 @@ def finish_jobs_after_commands(app: Flask) -> None:
 
 
 __all__ = ["THREAD_PREFIX", "Job", "JobPool", "background", "dispatch", "drain", "finish_jobs_after_commands",
-           "in_background", "is_eager", "lower_priority", "run_or_queue", "wait_for_jobs"]
+           "in_background", "is_eager", "run_or_queue", "wait_for_jobs"]
