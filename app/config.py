@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "OLD_SECRET_KEYS": [],
     # SQLAlchemy URL; default SQLite under OUTPUT_DIR.
     "DATABASE_URL": None,
+    # On PostgreSQL, a pooled connection unused for longer than this many seconds is checked (SELECT 1) as
+    # it is taken, and replaced if it died; one used more recently is not (0: check every time it is taken).
+    "DATABASE_PING_IDLE_SECONDS": 10,
     # Celery broker; empty runs jobs eagerly in-process.
     "CELERY_BROKER_URL": None,
     # The broker queue jobs go to and workers take them from (deployments sharing a broker differ).
@@ -156,7 +159,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+    return {}  # a connection is checked as it is taken only after sitting idle (app.db's _ping_after_idle)
 
 
 def stored_secret(path: Path) -> str:
