@@ -12,10 +12,10 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, got_request_exception, has_request_context, request
 from sqlalchemy import DateTime, Executable, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 _AFTER_COMMIT = "countersign.after_commit"
 _AUTOCOMMIT_READ = "countersign.autocommit_read"  # on a connection's info: its current transaction is a read in autocommit
 _LAST_USED = "countersign.last_used"  # on a pooled connection's record: when it was made or last given back
+_DISCONNECTED = "countersign.disconnected"  # in a GET's WSGI environ: its connection turned out dead
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The statements that change something, and the table each names (quoted or not, any schema).
 _WRITE = re.compile(
@@ -135,6 +136,7 @@ def init_app(app: Flask) -> None:
         elif engine.dialect.name == "postgresql":
             _postgresql_reads_in_autocommit(engine)
             _ping_after_idle(engine, float(app.config["DATABASE_PING_IDLE_SECONDS"]))
+    _read_again_after_disconnect(app)
 
 
 def _reading() -> bool:
@@ -210,6 +212,51 @@ def _ping_after_idle(engine: Engine, idle: float) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:  # whatever the driver raises for a dead connection: take another
             raise DisconnectionError("the pooled connection did not answer") from exc
+
+
+def _read_again_after_disconnect(app: Flask) -> None:
+    """Run a GET or HEAD once more, on a fresh connection, when the connection it was given turned out dead.
+
+    A connection used within the idle allowance is not checked first (see _ping_after_idle): if
+    PostgreSQL restarted meanwhile, the first statement fails and SQLAlchemy discards every
+    connection of the pool. A read changed nothing, so it is simply run again; a POST answers with
+    the error page (nothing was changed) and is not repeated.
+    """
+
+    def noted(_sender: Any, exception: BaseException, **_extra: Any) -> None:
+        if isinstance(exception, DBAPIError) and exception.connection_invalidated and request.method in READ_METHODS:
+            request.environ[_DISCONNECTED] = True
+
+    got_request_exception.connect(noted, app, weak=False)
+    inner = app.wsgi_app
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("REQUEST_METHOD") not in READ_METHODS:
+            return inner(environ, start_response)
+        held: list[tuple[Any, ...]] = []
+
+        def hold(*args: Any) -> Callable[[bytes], None]:
+            held.append(args)
+            return _unwritable
+
+        try:
+            body = inner(environ, hold)
+        except DBAPIError:  # raised on, rather than answered, when exceptions propagate (testing)
+            if not environ.pop(_DISCONNECTED, False):
+                raise
+        else:
+            if not environ.pop(_DISCONNECTED, False):
+                start_response(*held[-1])
+                return body
+            getattr(body, "close", lambda: None)()
+        log.warning("a read's database connection had died; read again on a new connection")
+        return inner(environ, start_response)
+
+    app.wsgi_app = wsgi  # type: ignore[method-assign]
+
+
+def _unwritable(_data: bytes) -> None:
+    raise RuntimeError("the response is written by returning it, not by write()")
 
 
 def _refuse_writes_during_reads(engine: Engine) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -22,8 +23,9 @@ from ..conftest import DATABASE
 pytestmark = pytest.mark.skipif(not DATABASE, reason="PostgreSQL's pooled connections (SQLite opens a file)")
 
 
-def _app(settings: dict[str, Any], idle: float) -> Iterator[Any]:
-    application = create_app({**settings, "TESTING": True, "DATABASE_PING_IDLE_SECONDS": idle})
+@contextmanager
+def _app(settings: dict[str, Any], idle: float, **extra: Any) -> Iterator[Any]:
+    application = create_app({**settings, "TESTING": True, "DATABASE_PING_IDLE_SECONDS": idle, **extra})
     yield application
     with application.app_context():
         db.session.remove()
@@ -52,8 +54,17 @@ def _backend(application: Any) -> int:
     return int(pid)
 
 
+def _kill(backend: int) -> None:
+    """End a connection from PostgreSQL's side, as a restart, a failover or an idle timeout would."""
+    other = sqlalchemy.create_engine(DATABASE)
+    with other.begin() as connection:
+        assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    other.dispose()
+    time.sleep(0.1)
+
+
 def test_a_connection_given_back_a_moment_ago_is_taken_without_a_check(settings, pings):
-    for application in _app(settings, idle=60):
+    with _app(settings, idle=60) as application:
         client = application.test_client()
         for _ in range(5):
             assert client.get("/health").status_code == 200
@@ -61,7 +72,7 @@ def test_a_connection_given_back_a_moment_ago_is_taken_without_a_check(settings,
 
 
 def test_with_no_idle_allowance_every_connection_taken_is_checked(settings, pings):
-    for application in _app(settings, idle=0):
+    with _app(settings, idle=0) as application:
         client = application.test_client()
         for _ in range(5):
             assert client.get("/health").status_code == 200
@@ -69,15 +80,51 @@ def test_with_no_idle_allowance_every_connection_taken_is_checked(settings, ping
 
 
 def test_a_connection_that_died_while_idle_is_replaced_before_a_request_uses_it(settings, pings):
-    for application in _app(settings, idle=0.2):
+    with _app(settings, idle=0.2) as application:
         client = application.test_client()
         assert client.get("/health").status_code == 200
         dead = _backend(application)
-        other = sqlalchemy.create_engine(DATABASE)
-        with other.begin() as connection:  # as a restart or an idle timeout would
-            assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": dead})
-        other.dispose()
-        time.sleep(0.3)
+        _kill(dead)
+        time.sleep(0.2)
         assert client.get("/health").status_code == 200
         assert pings  # the dead connection was checked, found dead, and another taken
         assert _backend(application) != dead
+
+
+@pytest.mark.parametrize("propagate", [True, False], ids=["exceptions propagate", "served"])
+def test_a_read_whose_recently_used_connection_died_is_read_again_on_a_new_one(settings, pings, propagate):
+    with _app(settings, idle=60, PROPAGATE_EXCEPTIONS=propagate) as application:
+        runs: list[int] = []
+
+        @application.get("/test-only/read")
+        def read() -> str:
+            runs.append(1)
+            return str(db.session.scalar(text("SELECT 1")))
+
+        client = application.test_client()
+        assert client.get("/test-only/read").text == "1"
+        dead = _backend(application)
+        _kill(dead)
+        runs.clear()
+        assert client.get("/test-only/read").text == "1"
+        assert pings == [] and len(runs) == 2  # not checked (used just now), so it failed, and ran again
+        assert _backend(application) != dead
+
+
+def test_a_post_whose_connection_died_answers_the_error_page_once_and_changes_nothing(settings, pings):
+    with _app(settings, idle=60, PROPAGATE_EXCEPTIONS=False, WTF_CSRF_ENABLED=False) as application:
+        runs: list[int] = []
+
+        @application.post("/test-only/write")
+        def write() -> str:
+            runs.append(1)
+            return str(db.session.scalar(text("SELECT 1")))
+
+        client = application.test_client()
+        assert client.post("/test-only/write").text == "1"
+        _kill(_backend(application))
+        runs.clear()
+        failed = client.post("/test-only/write")
+        assert failed.status_code == 500 and "Nothing was changed" in failed.text
+        assert len(runs) == 1
+        assert client.post("/test-only/write").text == "1"  # the pool replaced its connections
