@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -42,19 +43,25 @@ def _folder(pdf: PdfSource) -> Path:
 
 
 # Page counts by SHA-256, in this process: a PDF known by its hash never changes, nor does its count, and
-# the signing page asks on every view (reading the marker file cost two system calls each time).
-_counts: dict[str, int] = {}
+# the signing page asks on every view (reading the marker file cost two system calls each time). The
+# least recently asked is forgotten first, so the documents being signed now stay known.
+_counts: OrderedDict[str, int] = OrderedDict()
+_counts_lock = threading.Lock()
 COUNTS_KEPT = 10_000
 
 
 def page_count(pdf: PdfSource) -> int:
     """Return how many pages the PDF has."""
-    count = _counts.get(pdf.sha256)
-    if count is None:
-        count = _counted(pdf)
-        if len(_counts) >= COUNTS_KEPT:
-            _counts.clear()
+    with _counts_lock:
+        count = _counts.get(pdf.sha256)
+        if count is not None:
+            _counts.move_to_end(pdf.sha256)
+            return count
+    count = _counted(pdf)
+    with _counts_lock:
         _counts[pdf.sha256] = count
+        while len(_counts) > COUNTS_KEPT:
+            _counts.popitem(last=False)
     return count
 
 

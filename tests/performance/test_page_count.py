@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections import OrderedDict
 from io import BytesIO
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pytest
 
+from app.documents import pages
 from app.documents.pages import CachedPdf, page_count
 
 
@@ -35,3 +38,23 @@ def test_a_page_count_is_counted_once_then_known_by_the_pdfs_hash(app, tmp_path)
         shutil.rmtree(cached)
         assert page_count(pdf) == 3  # neither the PDF nor the marker is read again
         assert not cached.exists()
+
+
+def test_the_counts_kept_forget_the_least_recently_asked_first(app, tmp_path, monkeypatch):
+    monkeypatch.setattr(pages, "COUNTS_KEPT", 2)
+    monkeypatch.setattr(pages, "_counts", OrderedDict())  # whatever earlier tests counted
+    made = {}
+    for n in (1, 2, 3):
+        data = _pdf(n)
+        source = tmp_path / f"{n}.pdf"
+        source.write_bytes(data)
+        made[n] = CachedPdf(source, hashlib.sha256(data).hexdigest())
+    with app.app_context():
+        folder = Path(app.config["OUTPUT_DIR"]) / "cache" / "pages"
+        assert [page_count(made[n]) for n in (1, 2, 1, 3)] == [1, 2, 1, 3]  # 2 is now the least recent
+        for n in (1, 2):  # only what this process keeps can answer now
+            made[n].path.unlink()
+            shutil.rmtree(folder / made[n].sha256)
+        assert page_count(made[1]) == 1  # kept: asked again after 2
+        with pytest.raises(FileNotFoundError):  # forgotten, so counted again from a PDF no longer there
+            page_count(made[2])
