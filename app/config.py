@@ -62,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
     # Address of the host's conversion service (`flask conversion serve`), e.g. http://127.0.0.1:2003;
     # empty converts in this process with its own pool of LibreOffice processes.
     "CONVERSION_URL": None,
+    # The conversion service and its LibreOffice run at this much lower a scheduling priority (a Linux nice
+    # increment, 0-19): what it converts is waited for by jobs, while the same host's web processes answer people.
+    "CONVERSION_NICE": 10,
     # Email: "outbox" writes .eml files under OUTPUT_DIR/outbox; "smtp" sends.
     "MAIL_BACKEND": "outbox",
     "MAIL_FROM": "Countersign <countersign@localhost>",

@@ -144,12 +144,12 @@ def background() -> Iterator[None]:
 _pools: weakref.WeakSet[JobPool] = weakref.WeakSet()
 
 
-def _lower_priority(by: int) -> None:
+def lower_priority(by: int) -> None:
     """Lower the calling thread's scheduling priority by a nice increment (each thread has its own on Linux).
 
     Only ever lowered: an unprivileged process cannot raise it again, and the threads that call this
-    run background work for the rest of their lives. What they start (LibreOffice, a bulk reissue's
-    processes) inherits it. Elsewhere, or where the system refuses, the thread keeps its priority.
+    run background work for the rest of their lives. What they start (threads, LibreOffice, a bulk
+    reissue's processes) inherits it. Elsewhere, or where the system refuses, the thread keeps its priority.
     """
     if by <= 0 or not sys.platform.startswith("linux"):
         return
@@ -157,7 +157,7 @@ def _lower_priority(by: int) -> None:
     try:
         os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + by))
     except OSError as exc:
-        log.warning("background jobs keep the priority of requests: %s", exc.strerror)
+        log.warning("background work keeps the priority of requests: %s", exc.strerror)
 
 
 class JobPool:
@@ -182,7 +182,7 @@ class JobPool:
         with self._idle:
             if self._executor is None or self._owner != os.getpid():  # none yet, or forked
                 self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix=THREAD_PREFIX,
-                                                    initializer=_lower_priority, initargs=(self.nice,))
+                                                    initializer=lower_priority, initargs=(self.nice,))
                 self._owner = os.getpid()
                 self._pending = 0
             self._pending += 1

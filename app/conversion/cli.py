@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..jobs import lower_priority
 from .pool import ConverterPool, pool_settings
 from .service import serve
 
@@ -24,6 +25,9 @@ DEFAULT_PORT = 2100
 def conversion_serve(host: str | None, port: int | None, processes: int | None) -> None:
     """Serve conversions to every web and worker process of this host until stopped."""
     config = current_app.config
+    # Before any thread or LibreOffice starts, so all of them inherit it: what the service converts is
+    # waited for by a job (preparing, sealing, a reissue), while the host's web processes answer people.
+    lower_priority(int(config["CONVERSION_NICE"]))
     address = urlsplit(config.get("CONVERSION_URL") or "")
     settings = pool_settings(config)
     pool = ConverterPool(**{**settings, "size": processes or settings["size"]})

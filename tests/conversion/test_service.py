@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.audit.models import AuditEvent
+from app.config import DEFAULTS
 from app.conversion import ConversionError, ConversionUnavailable, RemoteConverter, get_converter
 from app.documents.models import Document
 from app.extensions import db
@@ -128,6 +129,18 @@ def test_with_a_service_configured_the_app_converts_through_it_and_starts_no_lib
     assert _soffice(service_side)
     assert len(RemoteConverter(url).info()["pids"]) >= 1
     assert RemoteConverter(url).concurrency == 2
+
+
+def test_the_service_and_its_libreoffice_run_at_a_lower_priority_than_the_web_processes(
+    service: tuple[str, subprocess.Popen[bytes]]
+) -> None:
+    url, process = service
+    RemoteConverter(url).convert_docx_to_pdf(make_docx("Priority"))  # every LibreOffice it starts is running
+    served = psutil.Process(process.pid)
+    below = [psutil.Process(pid) for pid in _soffice(served)]
+    nice = int(os.environ.get("COUNTERSIGN_CONVERSION_NICE", DEFAULTS["CONVERSION_NICE"]))  # as the service reads it
+    expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice)
+    assert below and {p.nice() for p in [served, *below]} == {expected}
 
 
 def test_conversions_from_several_threads_share_the_service(service: tuple[str, Any]) -> None:
