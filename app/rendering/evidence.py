@@ -40,6 +40,11 @@ FONTS = {
 }
 _registered: set[str] = set()
 _fonts_lock = threading.Lock()
+# reportlab keeps process-wide state that it fills lazily and not thread-safely (its table of named colours,
+# standard fonts): two seals drawing at once in one process's job threads failed with "Invalid color value
+# 'black'". Every reportlab drawing in the app holds this, so drawings in a process take turns (each takes
+# milliseconds; converting and signing around them still run side by side).
+DRAWING = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,11 @@ def clean(value: object) -> str:
 def evidence_pdf(evidence: Evidence, *, font_dir: Path, pagesize: tuple[float, float]) -> bytes:
     """Return the evidence page(s) as a PDF of the given page size, fonts embedded."""
     register_fonts(font_dir)
+    with DRAWING:
+        return _evidence_pdf(evidence, pagesize)
+
+
+def _evidence_pdf(evidence: Evidence, pagesize: tuple[float, float]) -> bytes:
     styles = _styles()
     width = pagesize[0] - 4 * cm
     tagger = Tagger()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import replace
 from pathlib import Path
 
 import pypdfium2 as pdfium
 from pypdf import PdfReader
 
-from app.rendering import Evidence, EvidenceParty, browser_and_system, evidence_pdf
+from app.rendering import DRAWING, Evidence, EvidenceParty, browser_and_system, evidence_pdf
 
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 A4 = (595.3, 841.9)
@@ -123,3 +124,17 @@ def test_long_values_wrap_inside_the_page() -> None:
                 assert 0 <= left and right <= A4[0], (left, right)
     finally:
         document.close()
+
+
+def test_drawings_in_one_process_take_turns_as_reportlab_is_not_thread_safe() -> None:
+    """Two seals drawing at once in a process's job threads once failed ("Invalid color value 'black'"): reportlab
+    fills its table of named colours lazily, and a second thread read it half filled."""
+    alone = page()
+    drawn: list[bytes] = []
+    other = threading.Thread(target=lambda: drawn.append(page()))
+    with DRAWING:  # as another thread's drawing would
+        other.start()
+        other.join(timeout=2)
+        assert other.is_alive() and not drawn  # it waits its turn
+    other.join(timeout=60)
+    assert drawn == [alone]
