@@ -29,7 +29,22 @@ LINK_KIND = "sign_in"  # how emails refer to a sign-in link row (see app.mail.li
 LIFETIME = timedelta(minutes=15)
 INVITE_LIFETIME = timedelta(days=3)  # an invitation waits for someone who may not read email for days
 GENERATION = "staff_session_generation"  # the session key holding the generation signed in under
-login_manager = LoginManager()
+
+
+class _LoginManager(LoginManager):
+    """Flask-Login with strong session protection kept to sessions that have someone signed in.
+
+    Flask-Login checks any non-empty session against the address and browser it was made for, and a
+    visitor's session holding only a form's CSRF token has no such identifier: so on every page it
+    "protected" that session, clearing a remember cookie that was never set and writing the session
+    cookie again (maxcountryman/flask-login#569). A session with nobody signed in has nothing to protect.
+    """
+
+    def _session_protection_failed(self) -> bool:
+        return "_user_id" in session and super()._session_protection_failed()
+
+
+login_manager = _LoginManager()
 
 
 class SignInRejected(Exception):

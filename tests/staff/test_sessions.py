@@ -12,7 +12,7 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 
 from ..flows.conftest_helpers import BROKER
-from ..flows.test_contract_spine import csrf
+from ..flows.test_contract_spine import create_and_send, csrf, path_of
 from .test_access import sign_in
 
 pytestmark = pytest.mark.skipif(bool(BROKER), reason="sign-in emails are sent in-process")
@@ -97,3 +97,23 @@ def test_sign_out_everywhere_ends_sessions_on_other_devices(app, mailbox, admin)
     assert form, "the dashboard has no Sign out everywhere button"
     assert phone.post(form.group(1), data={"csrf_token": form.group(2)}).status_code == 303
     assert not signed_in(phone) and not signed_in(laptop) and not signed_in(stolen)
+
+
+def test_a_session_cookie_taken_to_another_browser_is_signed_out(app, client, mailbox, admin):
+    sign_in(client, mailbox, admin)
+    thief = copy_of(app, client)
+    thief.environ_base["HTTP_USER_AGENT"] = "Another browser/1.0"
+    assert not signed_in(thief)
+    assert signed_in(client)  # the browser it was made for is still signed in
+
+
+def test_a_visitor_with_nobody_signed_in_is_not_sent_a_cookie_on_every_page(app, runner, client, mailbox, trusts, wait):
+    create_and_send(app, runner, wait)
+    signing_page = path_of(mailbox.link_to("sam@example.org", "Please read and agree"))
+    # A form's CSRF token puts a session cookie in a visitor's browser once; pages after that leave it alone.
+    first = client.get("/verify")
+    assert [c.split("=", 1)[0] for c in first.headers.getlist("Set-Cookie")] == ["session"]
+    for page in ["/verify", "/", signing_page, signing_page]:
+        answered = client.get(page)
+        assert answered.status_code == 200
+        assert answered.headers.getlist("Set-Cookie") == [], page
