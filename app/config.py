@@ -84,6 +84,9 @@ DEFAULTS: dict[str, Any] = {
     # Each process keeps a person's rendered dashboard lists until anything is recorded in the audit
     # log, the day changes, or this many seconds pass (0: compute them on every load).
     "DASHBOARD_CACHE_SECONDS": 60,
+    # Each process keeps the rendered signing pages of this many open links, served again until anything
+    # is recorded in the audit log or the link is used, replaced or expires (0: render on every open).
+    "SIGNING_PAGE_CACHE_SIZE": 200,
     # Per trust seal certificate: {"slug": {"p12": "/path.p12", "passphrase": "..."}};
     # a trust not listed gets a self-signed seal generated under OUTPUT_DIR/seal.
     "SEAL_CERTIFICATES": {},

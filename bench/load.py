@@ -7,10 +7,12 @@ The database must be the benchmark's own: its schema is dropped and rebuilt. The
 gunicorn (`--workers` sync processes, no broker: jobs run in the web process after the response)
 converting through the host's conversion service (`flask conversion serve`, 2 LibreOffice
 processes). wrk drives, at `--connections` for `--duration` seconds each, in `--rounds` interleaved rounds:
-  - the signing page GET (a personal link to a prepared contract);
+  - the signing page GET (a personal link to a prepared contract), opened again (served kept) and,
+    from a second gunicorn that keeps nothing, rendered on every open (a link's first open);
   - `/verify` GET, the floor: a page that does no work;
   - `/health` GET, one `SELECT 1` through the app's database session: the ceiling of any page that reads;
-  - the staff dashboard of a trust admin, with `--documents` documents seeded directly in the database.
+  - the staff dashboard of a trust admin, with `--documents` documents seeded directly in the database,
+    served kept and, from the second gunicorn, computed on every load.
 Then `--agreements` contracts, each agreed by its supervisee already, are agreed by their supervisor
 through gunicorn one after another (the POST that seals), timed, and waited on until sealed.
 Prints, for each page, the median of the rounds (with min and max) of req/s, p50, p99 and its throughput
@@ -231,10 +233,12 @@ def main() -> None:
               f"gunicorn with {args.workers} workers on PostgreSQL; wrk at {args.connections} connections "
               f"for {args.duration} s each")
         gunicorn = serve(env, base, output / "gunicorn.log")
-        # The same app with the dashboard computed on every load: what a load right after a change costs.
+        # The same app with the dashboard computed and the signing page rendered on every load: what a load
+        # right after a change costs, and a link's first open.
         uncached_port = free_port()
         uncached_base = f"http://127.0.0.1:{uncached_port}"
-        uncached = serve({**env, "COUNTERSIGN_WEB_BIND": f"127.0.0.1:{uncached_port}", "COUNTERSIGN_DASHBOARD_CACHE_SECONDS": "0"},
+        uncached = serve({**env, "COUNTERSIGN_WEB_BIND": f"127.0.0.1:{uncached_port}", "COUNTERSIGN_DASHBOARD_CACHE_SECONDS": "0",
+                          "COUNTERSIGN_SIGNING_PAGE_CACHE_SIZE": "0"},
                          uncached_base, output / "gunicorn-uncached.log")
 
         sign_path = urllib.parse.urlsplit(seeded["sign"]).path
@@ -244,6 +248,7 @@ def main() -> None:
             # database through the app's session can be faster, so it shows what the floor leaves.
             ("/health GET (one SELECT 1)", base + "/health", []),
             ("signing page GET", base + sign_path, []),
+            ("  the same, rendered on every open", uncached_base + sign_path, []),
             (f"staff dashboard GET ({seeded['total']} documents)", base + "/staff/", [f"Cookie: {seeded['cookie']}"]),
             ("  the same, recomputed on every load", uncached_base + "/staff/", [f"Cookie: {seeded['cookie']}"]),
         ]

@@ -7,10 +7,11 @@ from .checkpoints import CheckpointProblem, HeadMismatch, check_checkpoints, che
 from .cli import audit_cli
 from .events import EventType
 from .listeners import register_listener
-from .log import ChainBreak, audit_only_write, head_hash, last_seq, record, verify_chain
+from .log import LAST_SEQ, ChainBreak, audit_only_write, head_hash, last_seq, record, verify_chain
 from .tally import Noise, count, tallies
 
 __all__ = [
+    "LAST_SEQ",
     "ChainBreak",
     "audit_only_write",
     "CheckpointProblem",

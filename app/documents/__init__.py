@@ -7,7 +7,7 @@ every email; queries the reads that pages and commands share; tasks the jobs.
 from flask import Flask
 
 from ..mail import register_link
-from . import tasks  # registers the preparation and seal jobs with Celery
+from . import signing_page, tasks  # tasks registers the preparation and seal jobs with Celery
 from .cli import GROUPS
 from .links import link_url
 from .notify import LINK_KIND
@@ -22,3 +22,4 @@ def init_app(app: Flask) -> None:
     for group in GROUPS:
         app.cli.add_command(group)
     register_link(app, LINK_KIND, link_url)
+    signing_page.init_app(app)

@@ -153,12 +153,17 @@ def revoke_open_links(version: DocumentVersion) -> None:
     )
 
 
-def resolve_link(token: str, purpose: LinkPurpose) -> Link:
-    """Return the link a token stands for, or raise LinkRejected saying why it cannot be used."""
+def read_token(token: str, purpose: LinkPurpose) -> tuple[int, str]:
+    """Return the link id and nonce a genuine token for this purpose carries, or raise LinkRejected."""
     try:
-        link_id, nonce = link_tokens().read(purpose.value, token, MAX_TOKEN_AGE)
+        return link_tokens().read(purpose.value, token, MAX_TOKEN_AGE)
     except TokenError as exc:
         raise LinkRejected("expired" if exc.reason == "expired" else "invalid") from None
+
+
+def resolve_link(token: str, purpose: LinkPurpose) -> Link:
+    """Return the link a token stands for, or raise LinkRejected saying why it cannot be used."""
+    link_id, nonce = read_token(token, purpose)
     link = db.session.scalar(LINK_PAGE, {"link_id": link_id})
     if link is None or link.purpose != purpose or not hmac.compare_digest(link.nonce, nonce):
         raise LinkRejected("unknown")

@@ -6,7 +6,6 @@ Opening a link (GET) never changes anything: mail filters open links on their ow
 from __future__ import annotations
 
 from io import BytesIO
-from typing import Any
 
 from flask import (
     Blueprint,
@@ -33,6 +32,7 @@ from .pages import page_count, page_png
 from .people import Request, party_label
 from .queries import answer_through, sealed_through
 from .reading import read
+from .signing_page import render_reading, signing_page
 
 bp = Blueprint("links", __name__)
 bp.add_app_template_filter(page_time, "uk_time")
@@ -89,26 +89,10 @@ def _rejected(exc: LinkRejected, token: str | None = None) -> tuple[str, int]:
 @token_pages
 def sign(token: str) -> Response | tuple[str, int] | str:
     """Show the document as text and page images with the agree and request-changes forms; once answered, read-only."""
-    return _sign_page(token, problems={}, form={}, status=200)
-
-
-def _sign_page(token: str, *, problems: dict[str, str], form: Any, status: int) -> tuple[str, int]:
     try:
-        reading = read(token)
+        return signing_page(token)
     except LinkRejected as exc:
         return _rejected(exc)
-    page = render_template(
-        "links/sign.html" if reading.answerable else "links/read.html",
-        token=token,
-        reading=reading,
-        party=reading.party,
-        document=reading.document,
-        version=reading.version,
-        pages=reading.pages,
-        problems=problems,
-        form=form,
-    )
-    return page, status
 
 
 @bp.get("/s/<token>/pages/<int:number>.png")
@@ -239,7 +223,11 @@ def sealed_pdf(token: str) -> Response | tuple[str, int]:
 
 
 def _sign_with_errors(token: str, problems: dict[str, str]) -> tuple[str, int]:
-    return _sign_page(token, problems=problems, form=request.form, status=400)
+    try:
+        reading = read(token)
+    except LinkRejected as exc:
+        return _rejected(exc)
+    return render_reading(token, reading, problems=problems, form=request.form), 400
 
 
 @bp.get("/d/<token>")

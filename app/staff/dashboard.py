@@ -10,7 +10,6 @@ something was recorded.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -26,6 +25,7 @@ from ..documents.actions import Action
 from ..documents.models import Answer, Document, DocumentVersion, Link, Party
 from ..documents.states import State
 from ..extensions import db
+from ..kept import Kept
 from ..kinds import CONTRACT_KINDS
 from ..reviews.due import contracts_due_query
 from .access import visible
@@ -86,33 +86,23 @@ CACHE = "countersign.dashboard"
 CACHED_PEOPLE = 1000  # the most people whose lists one process keeps
 
 
-class _Rendered:
-    """One process's rendered lists, by person, valid while nothing new is recorded."""
-
-    def __init__(self, seconds: int):
-        self.lock = threading.Lock()
-        self.lists: TTLCache[int, tuple[tuple[int, date, str], Markup]] = TTLCache(CACHED_PEOPLE, seconds)
-
-
 def init_app(app: Flask) -> None:
     """Give this app its own store of rendered dashboards (tests make many apps in one process)."""
-    app.extensions[CACHE] = _Rendered(max(1, int(app.config["DASHBOARD_CACHE_SECONDS"])))
+    app.extensions[CACHE] = Kept[Markup](TTLCache(CACHED_PEOPLE, max(1, int(app.config["DASHBOARD_CACHE_SECONDS"]))))
 
 
 def attention_lists(user: User) -> Markup:
     """Return the dashboard's lists for the user, rendered, recomputed only after anything was recorded."""
-    store: _Rendered = current_app.extensions[CACHE]
+    store: Kept[Markup] = current_app.extensions[CACHE]
     if int(current_app.config["DASHBOARD_CACHE_SECONDS"]) <= 0:
         return _rendered(user)
     # The newest event is read first: lists computed after it are at least as new as it says.
     stamp = (last_seq(), date.today(), str(user.role))
-    with store.lock:
-        kept = store.lists.get(user.id)
-    if kept is not None and kept[0] == stamp:
-        return kept[1]
+    kept = store.get(user.id, stamp)
+    if kept is not None:
+        return kept
     rendered = _rendered(user)
-    with store.lock:
-        store.lists[user.id] = (stamp, rendered)
+    store.put(user.id, stamp, rendered)
     return rendered
 
 
