@@ -24,7 +24,7 @@ from sqlalchemy import select
 from ..documents.models import Document
 from ..documents.states import State
 from ..extensions import db
-from ..rendering import DRAWING
+from ..rendering import draws
 from ..trusts.models import Trust
 from ..trusts.wording import document_name
 from .charts import COLOURS
@@ -123,13 +123,9 @@ def _bars(counts: dict[str, int]) -> Drawing:
     return drawing
 
 
+@draws
 def report_pdf(report: Report) -> bytes:
-    """Return the whole report as a PDF for the trust board."""
-    with DRAWING:  # reportlab is not thread-safe (app/rendering/evidence.py)
-        return _drawn_report(report)
-
-
-def _drawn_report(report: Report) -> bytes:
+    """Return the whole report as a PDF for the trust board (reportlab is not thread-safe: app/rendering/evidence.py)."""
     styles = getSampleStyleSheet()
     body, heading = styles["BodyText"], styles["Heading2"]
     story: list[Any] = [

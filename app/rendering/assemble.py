@@ -33,7 +33,7 @@ from reportlab.pdfgen.canvas import Canvas
 from signing.record import ATTACHMENT_DESCRIPTION, GSAVE, STAMP_PREFIX, claim_pdf_a3
 
 from . import wording
-from .evidence import DRAWING, register_fonts
+from .evidence import draws, register_fonts
 from .places import Place
 from .tagging import graft
 
@@ -133,13 +133,9 @@ def _num(value: object) -> bytes:
     return f"{float(value):.4f}".rstrip("0").rstrip(".").encode()  # type: ignore[arg-type]
 
 
+@draws
 def _overlay(size: tuple[float, float], on_page: Sequence[tuple[Stamp, Place]]) -> bytes:
     """Draw a page's stamps with reportlab: the name, and under it that they agreed and when, fitted to the place."""
-    with DRAWING:
-        return _drawn_overlay(size, on_page)
-
-
-def _drawn_overlay(size: tuple[float, float], on_page: Sequence[tuple[Stamp, Place]]) -> bytes:
     out = BytesIO()
     canvas = Canvas(out, pagesize=size, invariant=True, initialFontName="CSSans")
     for stamp, place in on_page:

@@ -8,12 +8,14 @@ structure tree (headings, table header cells), so the page reads in order to a s
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -39,12 +41,24 @@ FONTS = {
     "CSMono": "DejaVuSansMono.ttf",
 }
 _registered: set[str] = set()
-_fonts_lock = threading.Lock()
 # reportlab keeps process-wide state that it fills lazily and not thread-safely (its table of named colours,
-# standard fonts): two seals drawing at once in one process's job threads failed with "Invalid color value
-# 'black'". Every reportlab drawing in the app holds this, so drawings in a process take turns (each takes
-# milliseconds; converting and signing around them still run side by side).
+# standard fonts, the fonts registered): two seals drawing at once in one process's job threads failed with
+# "Invalid color value 'black'". Every reportlab drawing in the app holds this (see draws), so drawings in a
+# process take turns (each takes milliseconds; converting and signing around them still run side by side).
 DRAWING = threading.RLock()
+Result = TypeVar("Result")
+Params = ParamSpec("Params")
+
+
+def draws(function: Callable[Params, Result]) -> Callable[Params, Result]:
+    """Make a function that draws with reportlab take its turn with every other drawing in the process."""
+
+    @functools.wraps(function)
+    def in_turn(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+        with DRAWING:
+            return function(*args, **kwargs)
+
+    return in_turn
 
 
 @dataclass(frozen=True)
@@ -80,13 +94,13 @@ class Evidence:
     attachment_name: str = wording.ATTACHMENT_NAME
 
 
+@draws
 def register_fonts(font_dir: Path) -> None:
     """Register the page's TrueType fonts with reportlab (once per process), embedded when used."""
-    with _fonts_lock:
-        for name, file in FONTS.items():
-            if name not in _registered:
-                pdfmetrics.registerFont(TTFont(name, str(Path(font_dir) / file)))
-                _registered.add(name)
+    for name, file in FONTS.items():
+        if name not in _registered:
+            pdfmetrics.registerFont(TTFont(name, str(Path(font_dir) / file)))
+            _registered.add(name)
 
 
 def clean(value: object) -> str:
@@ -94,14 +108,10 @@ def clean(value: object) -> str:
     return escape(CONTROL.sub("\ufffd", str(value)))
 
 
+@draws
 def evidence_pdf(evidence: Evidence, *, font_dir: Path, pagesize: tuple[float, float]) -> bytes:
     """Return the evidence page(s) as a PDF of the given page size, fonts embedded."""
     register_fonts(font_dir)
-    with DRAWING:
-        return _evidence_pdf(evidence, pagesize)
-
-
-def _evidence_pdf(evidence: Evidence, pagesize: tuple[float, float]) -> bytes:
     styles = _styles()
     width = pagesize[0] - 4 * cm
     tagger = Tagger()
