@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from app import create_app
 from app.audit.models import AuditEvent
-from app.config import DEFAULTS
 from app.conversion import ConversionError, ConversionUnavailable, RemoteConverter, get_converter
 from app.documents.models import Document
 from app.extensions import db
@@ -29,6 +28,8 @@ from app.extensions import db
 from .helpers import PARTY, call_asking_for_gzip, make_docx, pdf_text
 
 ROOT = Path(__file__).resolve().parents[2]
+# The service is started with its own CONVERSION_NICE, not the default, to show the setting is what it obeys.
+SERVICE_NICE = 7
 
 
 def _free_port() -> int:
@@ -54,7 +55,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sub
     """`flask conversion serve` with two LibreOffice processes, as make serve runs it."""
     output = tmp_path_factory.mktemp("service")
     port = _free_port()
-    env = {**os.environ, "COUNTERSIGN_OUTPUT_DIR": str(output), "FLASK_APP": "app"}
+    env = {**os.environ, "COUNTERSIGN_OUTPUT_DIR": str(output), "FLASK_APP": "app",
+           "COUNTERSIGN_CONVERSION_NICE": str(SERVICE_NICE)}
     env.pop("COUNTERSIGN_CONVERSION_URL", None)
     log = open(output / "service.log", "wb")
     process = subprocess.Popen(
@@ -138,8 +140,7 @@ def test_the_service_and_its_libreoffice_run_at_a_lower_priority_than_the_web_pr
     RemoteConverter(url).convert_docx_to_pdf(make_docx("Priority"))  # every LibreOffice it starts is running
     served = psutil.Process(process.pid)
     below = [psutil.Process(pid) for pid in _soffice(served)]
-    nice = int(os.environ.get("COUNTERSIGN_CONVERSION_NICE", DEFAULTS["CONVERSION_NICE"]))  # as the service reads it
-    expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice)
+    expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + SERVICE_NICE)
     assert below and {p.nice() for p in [served, *below]} == {expected}
 
 
