@@ -56,6 +56,9 @@ DEFAULTS: dict[str, Any] = {
     # Those threads run at this much lower a scheduling priority than requests (a Linux nice increment,
     # 0-19): while a seal or a bulk reissue keeps the cores busy, every web process's requests come first.
     "JOBS_NICE": 10,
+    # Without a broker, each serving process also keeps beat's schedule on those threads (the sweep every
+    # SWEEP_SECONDS, reminders hourly, the audit checkpoint and timestamp renewal daily); off: run them from cron.
+    "JOBS_SCHEDULE": True,
     # Without a broker, a bulk reissue of many contracts runs in this many processes of its own, two
     # contracts at a time in each, converting on this process's pool (0: one per conversion process; 1: threads here).
     "REISSUE_PROCESSES": 0,

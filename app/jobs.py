@@ -7,8 +7,9 @@ import logging
 import os
 import sys
 import threading
+import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from enum import StrEnum
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 VISIBILITY_TIMEOUT = 300
 LONGEST_COUNTDOWN = VISIBILITY_TIMEOUT - 60
 POOL = "countersign.job_pool"
+BEAT = "countersign.in_process_beat"
 THREAD_PREFIX = "countersign-job"  # the pool's threads are named after it
 
 
@@ -71,18 +73,70 @@ def init_app(app: Flask) -> Celery:
             "broker_connection_retry_on_startup": True,
             "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT},
             "task_default_queue": app.config["CELERY_QUEUE"],
-            "beat_schedule": {
-                "sweep": {"task": Job.SWEEP.value, "schedule": float(app.config["SWEEP_SECONDS"])},
-                "reminders": {"task": Job.SEND_REMINDERS.value, "schedule": 3600.0},
-                "audit-checkpoint": {"task": Job.CHECKPOINT_AUDIT.value, "schedule": 24 * 3600.0},
-                "renew-timestamps": {"task": Job.RENEW_TIMESTAMPS.value, "schedule": 86400.0},
-            },
+            "beat_schedule": {name: {"task": job.value, "schedule": every}
+                              for name, (job, every) in schedule(app.config).items()},
         }
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     app.extensions[POOL] = JobPool(int(app.config["JOBS_THREADS"] or 2), nice=int(app.config["JOBS_NICE"] or 0))
+    beat = app.extensions[BEAT] = InProcessBeat()
+
+    @app.before_request
+    def keep_the_schedule() -> None:  # without a broker, a serving process keeps beat's schedule itself
+        if not app.config["CELERY_BROKER_URL"] and app.config["JOBS_SCHEDULE"] and not app.config["JOBS_INLINE"]:
+            beat.start(app)
+
     return celery_app
+
+
+def schedule(config: Mapping[str, Any]) -> dict[str, tuple[Job, float]]:
+    """What runs on its own, and every how many seconds: beat's schedule, or without a broker each serving process's."""
+    return {
+        "sweep": (Job.SWEEP, float(config["SWEEP_SECONDS"])),
+        "reminders": (Job.SEND_REMINDERS, 3600.0),
+        "audit-checkpoint": (Job.CHECKPOINT_AUDIT, 86400.0),
+        "renew-timestamps": (Job.RENEW_TIMESTAMPS, 86400.0),
+    }
+
+
+class InProcessBeat:
+    """Without a broker, a serving process's own beat: each scheduled job handed to its job pool when due.
+
+    Started by the process's first request (after gunicorn forks its workers; a command serves none),
+    each entry first one interval later. Every web process keeps it: the jobs are safe to run side by
+    side (the sweep and reminders claim each piece of work before doing it), as with beat on a broker.
+    """
+
+    def __init__(self) -> None:
+        self._owner = 0
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+
+    def start(self, app: Flask) -> None:
+        """Keep the schedule in this process from now on (once per process; again in a forked child)."""
+        if self._owner == os.getpid():
+            return
+        with self._lock:
+            if self._owner == os.getpid():
+                return
+            self._owner = os.getpid()
+        entries = schedule(app.config)
+        threading.Thread(target=self._keep, args=(app, entries), name=f"{THREAD_PREFIX}-beat", daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop handing out scheduled jobs (those already handed to the pool finish)."""
+        self._stopped.set()
+
+    def _keep(self, app: Flask, entries: dict[str, tuple[Job, float]]) -> None:
+        pool: JobPool = app.extensions[POOL]
+        due = {name: time.monotonic() + every for name, (_job, every) in entries.items()}
+        while not self._stopped.wait(max(0.0, min(due.values()) - time.monotonic())):
+            now = time.monotonic()
+            for name, (job, every) in entries.items():
+                if due[name] <= now:
+                    due[name] = now + every
+                    pool.submit(app, job, ())
 
 
 def is_eager() -> bool:
@@ -251,5 +305,5 @@ def finish_jobs_after_commands(app: Flask) -> None:
     wrap(app.cli)
 
 
-__all__ = ["THREAD_PREFIX", "Job", "JobPool", "background", "dispatch", "drain", "finish_jobs_after_commands",
-           "in_background", "is_eager", "run_or_queue", "wait_for_jobs"]
+__all__ = ["BEAT", "THREAD_PREFIX", "InProcessBeat", "Job", "JobPool", "background", "dispatch", "drain", "finish_jobs_after_commands",
+           "in_background", "is_eager", "run_or_queue", "schedule", "wait_for_jobs"]

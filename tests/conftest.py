@@ -193,6 +193,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Contro
         # Jobs finish before the request or command that queued them returns, so a test can look
         # at their outcome at once; tests of the job pool itself turn this off.
         "JOBS_INLINE": True,
+        "JOBS_SCHEDULE": False,  # a test that serves jobs after the response keeps no schedule unless it asks
         "OIDC_ALLOW_HTTP_ISSUERS": True,  # the test provider serves http on 127.0.0.1
     }
 

@@ -21,9 +21,9 @@ from sqlalchemy import update
 from app.db import transaction, utcnow
 from app.documents.models import Document, DocumentVersion
 from app.extensions import db
-from app.jobs import THREAD_PREFIX, drain
+from app.jobs import BEAT, THREAD_PREFIX, drain
 
-from .conftest_helpers import BROKER
+from .conftest_helpers import BROKER, eventually
 from .test_contract_spine import SUPERVISEE, agree, csrf, events, path_of, state
 
 
@@ -40,6 +40,27 @@ def _create(runner: Any) -> int:
                                  "--supervisor", "Alex Morgan <alex.morgan@example.org>", "--supervisee", SUPERVISEE])
     assert result.exit_code == 0, result.output
     return int(result.output.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(bool(BROKER), reason="the embedded default's own schedule: with a broker, beat keeps it")
+def test_without_a_broker_the_serving_process_sweeps_up_lost_work_itself(app, runner, client, mailbox, trusts):
+    app.config.update(JOBS_INLINE=False, JOBS_SCHEDULE=True, SWEEP_SECONDS=1)
+    document_id = _create(runner)
+    supervisee_url = mailbox.link(mailbox.to("sam@example.org", "Please read and agree")[0])
+    supervisor_url = mailbox.link(mailbox.to("alex.morgan@example.org", "Please read and agree")[0])
+    assert agree(client, supervisee_url, "Sam O'Brien <Head> & Co").status_code == 303
+    hold_seal(app, document_id, until=utcnow() + timedelta(minutes=10))  # a worker busy sealing it, then killed
+    try:
+        assert agree(client, supervisor_url, "Alex Morgan").status_code == 303
+        assert drain(app, timeout=120)
+        assert state(app, document_id) == "agreed"
+        # Its claim lapses; no one runs `flask jobs sweep`: the process's own schedule queues the seal again.
+        hold_seal(app, document_id, until=utcnow() - timedelta(seconds=1))
+        assert eventually(lambda: state(app, document_id) == "sealed", timeout=60)
+        assert any(t.name == f"{THREAD_PREFIX}-beat" for t in threading.enumerate())
+    finally:
+        app.extensions[BEAT].stop()
+    assert len(events(app, document_id, "sealed")) == 1
 
 
 @pytest.mark.skipif(bool(BROKER), reason="the embedded default's job pool: with a broker the worker seals")
