@@ -136,7 +136,10 @@ class InProcessBeat:
             for name, (job, every) in entries.items():
                 if due[name] <= now:
                     due[name] = now + every
-                    pool.submit(app, job, ())
+                    try:
+                        pool.submit(app, job, ())
+                    except Exception:  # the process is shutting down, say: the schedule itself carries on
+                        log.exception("scheduled job %s could not be started", job)
 
 
 def is_eager() -> bool:
