@@ -34,12 +34,11 @@ def without_csrf(html: str) -> str:
 
 
 def test_a_page_opened_again_is_the_same_page_in_one_statement(app, client, signing_page):
-    with counted(app) as first:
-        opened = client.get(signing_page)
+    opened = client.get(signing_page)  # rendered: tests/performance/test_statements.py counts that one
     with counted(app) as again:
         reopened = client.get(signing_page)
     assert opened.status_code == reopened.status_code == 200
-    assert len(first) <= 2 and len(again) == 1, "\n\n".join(again)
+    assert len(again) == 1, "\n\n".join(again)
     assert without_csrf(reopened.text) == without_csrf(opened.text)
     assert "\x00" not in reopened.text
 
