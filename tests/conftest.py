@@ -234,28 +234,6 @@ def worker(settings: dict[str, Any]) -> Iterator[subprocess.Popen[bytes] | None]
     proc.wait(timeout=30)
 
 
-# PostgreSQL's answers when a statement had to wait on another's locks: deadlock_detected, lock_not_available.
-LOCK_CONFLICTS = ("40P01", "55P03")
-
-
-def drop_tables(db: Any, attempts: int = 20) -> None:
-    """Drop every table; while a job of the test before still holds a lock (a deadlock), wait and try again.
-
-    settle() waits for the work a test leaves (emails, preparing, sealing), but a worker may still be
-    ending a job after it, e.g. recording that an email went: dropping the tables under it deadlocks.
-    """
-    from sqlalchemy.exc import OperationalError
-
-    for attempt in range(1, attempts + 1):
-        try:
-            db.drop_all()
-            return
-        except OperationalError as exc:
-            if getattr(exc.orig, "sqlstate", None) not in LOCK_CONFLICTS or attempt == attempts:
-                raise
-            time.sleep(0.5)
-
-
 @pytest.fixture
 def app(settings: dict[str, Any], worker: Any, tmp_path: Path) -> Iterator[Any]:
     from app import create_app
@@ -268,7 +246,7 @@ def app(settings: dict[str, Any], worker: Any, tmp_path: Path) -> Iterator[Any]:
     application = create_app(config)
     with application.app_context():
         if DATABASE:
-            drop_tables(db)
+            db.drop_all()
         db.create_all()
         db.session.commit()
     yield application
