@@ -84,6 +84,26 @@ def transaction() -> Iterator[None]:
 
 
 @contextmanager
+def snapshot() -> Iterator[None]:
+    """Read inside one consistent view of the database, then end the transaction without writing.
+
+    Under PostgreSQL's READ COMMITTED each statement sees whatever committed before it, so a check
+    that reads in several statements (rows, then the head that names the last of them) could see
+    an append land between two of them and report a break that is not there. REPEATABLE READ gives
+    the whole block one snapshot. SQLite's transactions (BEGIN IMMEDIATE here) are one already.
+    """
+    session = db.session()
+    if session.in_transaction():
+        raise RuntimeError("snapshot() must begin its own transaction")
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    try:
+        yield
+    finally:
+        session.rollback()
+
+
+@contextmanager
 def writes_during_read(*tables: str) -> Iterator[None]:
     """Let a GET or HEAD request write these tables (and only these) inside the block, in a real transaction."""
     _end_autocommit_read()

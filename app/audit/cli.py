@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ..db import transaction
+from ..db import snapshot, transaction
 from .checkpoints import HeadMismatch, check_checkpoints, checkpoint
 from .log import verify_chain
 from .tally import tallies
@@ -16,8 +16,9 @@ audit_cli = AppGroup("audit", help="Check the audit log.")
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Check the hash chain against itself and every checkpoint; name each problem."""
-    checked, broken = verify_chain()
-    points, problems = check_checkpoints()
+    with snapshot():  # rows, head and checkpoints as of one moment, while the app goes on appending
+        checked, broken = verify_chain()
+        points, problems = check_checkpoints()
     found = [problem.problem for problem in problems]
     if broken is not None:
         where = f"row {broken.seq}" + (f" (id {broken.event_id})" if broken.event_id else "")

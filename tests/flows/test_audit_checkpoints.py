@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 
-from sqlalchemy import delete, func, select
+import pytest
+from sqlalchemy import delete, event, func, select
 
 from app import create_app
 from app.audit import EventType, record
@@ -15,6 +17,7 @@ from app.db import transaction, utcnow
 from app.extensions import db
 from app.jobs import Job, run_or_queue
 
+from ..conftest import DATABASE
 from .audit_helpers import triggers_off
 from .test_contract_spine import agree, create, create_and_send, state
 
@@ -128,7 +131,38 @@ def test_sealing_checkpoints_the_head_in_the_same_transaction(app, runner, clien
     with app.app_context():
         sealed = db.session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.type == "sealed")).one()
     assert _checkpoints(app) == [tuple(sealed)]
-    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    verified = runner.invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+
+
+@pytest.mark.skipif(not DATABASE, reason="SQLite's check holds the write lock: nothing can append during it")
+def test_an_event_appended_while_the_log_is_checked_is_not_a_break(app, runner, mailbox, trusts, wait):
+    # The app goes on working while someone checks: the worker records each email sent after a seal.
+    create_and_send(app, runner, wait)
+    appended: list[int] = []
+
+    def append_once_the_walk_has_begun(_conn, _cursor, statement, *_args) -> None:
+        if appended or not statement.lstrip().startswith("SELECT audit_event.") or "ORDER BY audit_event.seq" not in statement:
+            return
+
+        def append() -> None:
+            with app.app_context(), transaction():
+                appended.append(record(EventType.CANCELLED, details={"reason": "recorded during the check"}).seq)
+
+        thread = threading.Thread(target=append)
+        thread.start()
+        thread.join()
+
+    with app.app_context():
+        event.listen(db.engine, "after_cursor_execute", append_once_the_walk_has_begun)
+        try:
+            result = runner.invoke(args=["audit", "verify"])
+        finally:
+            event.remove(db.engine, "after_cursor_execute", append_once_the_walk_has_begun)
+    assert appended, "nothing was appended during the check"
+    assert result.exit_code == 0, result.output
+    assert f"audit log intact: {appended[0] - 1} rows" in result.output  # the log as it was when the check began
+    assert f"audit log intact: {appended[0]} rows" in runner.invoke(args=["audit", "verify"]).output
 
 
 def test_beat_checkpoints_daily(app, runner, mailbox, trusts, wait):
