@@ -9,6 +9,7 @@ from .events import EventType
 from .listeners import register_listener
 from .log import LAST_SEQ, ChainBreak, audit_only_write, head_hash, last_seq, record, verify_chain
 from .tally import Noise, count, tallies
+from .verify import Verification, verify
 
 __all__ = [
     "LAST_SEQ",
@@ -27,6 +28,8 @@ __all__ = [
     "record",
     "register_listener",
     "tallies",
+    "Verification",
+    "verify",
     "verify_chain",
 ]
 

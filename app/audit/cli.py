@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ..db import snapshot, transaction
-from .checkpoints import HeadMismatch, check_checkpoints, checkpoint
-from .log import verify_chain
+from ..db import transaction
+from .checkpoints import HeadMismatch, checkpoint
 from .tally import tallies
+from .verify import verify
 
 audit_cli = AppGroup("audit", help="Check the audit log.")
 
@@ -16,16 +16,10 @@ audit_cli = AppGroup("audit", help="Check the audit log.")
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Check the hash chain against itself and every checkpoint; name each problem."""
-    with snapshot():  # rows, head and checkpoints as of one moment, while the app goes on appending
-        checked, broken = verify_chain()
-        points, problems = check_checkpoints()
-    found = [problem.problem for problem in problems]
-    if broken is not None:
-        where = f"row {broken.seq}" + (f" (id {broken.event_id})" if broken.event_id else "")
-        found.insert(0, f"audit log broken at {where}: {broken.problem}; {checked} rows before it are intact")
-    if found:
-        raise click.ClickException("\n".join(found))
-    click.echo(f"audit log intact: {checked} rows, {points} checkpoints agree")
+    result = verify()
+    if result.problems:
+        raise click.ClickException("\n".join(result.problems))
+    click.echo(f"audit log intact: {result.rows} rows, {result.checkpoints} checkpoints agree")
 
 
 @audit_cli.command("checkpoint")
